@@ -1,0 +1,236 @@
+"""The command line: generate, check, lint, emitters.
+
+Exit codes: 0 success; 1 `check` found stale output; 2 a contract or configuration error (nothing
+written). Diagnostics go to stderr as ``path:line:col: CODE message``, sorted and de-duplicated.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+import codegen
+from codegen.config import Config, load_config
+from codegen.diagnostics import ContractError, Diagnostic
+
+EXIT_STALE = 1
+EXIT_CONTRACT_ERROR = 2
+
+
+def _print_diagnostics(diags: Sequence[Diagnostic]) -> None:
+    for d in sorted(set(diags)):
+        click.echo(d.format(), err=True)
+
+
+def _fail(diags: Sequence[Diagnostic]) -> NoReturn:
+    _print_diagnostics(diags)
+    errors = sum(1 for d in set(diags) if d.is_error)
+    click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing written", err=True)
+    sys.exit(EXIT_CONTRACT_ERROR)
+
+
+def _progress(quiet: bool) -> Callable[[str], None] | None:
+    """Phase messages on an interactive terminal only: CI logs and pipes stay clean."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    start = time.perf_counter()
+
+    def show(message: str) -> None:
+        click.echo(f"\r\033[K[{time.perf_counter() - start:5.2f}s] {message}...", err=True, nl=False)
+
+    return show
+
+
+def _end_progress(progress: Callable[[str], None] | None) -> None:
+    if progress is not None:
+        click.echo("\r\033[K", err=True, nl=False)
+
+
+_common = [
+    click.argument("inputs", nargs=-1, type=click.Path(path_type=str)),
+    click.option("-o", "--output", type=click.Path(path_type=str), help="Output folder [default: generated]."),
+    click.option(
+        "-I",
+        "--proto-path",
+        "proto_paths",
+        multiple=True,
+        type=click.Path(path_type=str),
+        help="Import root for .proto files, as for protoc and buf (repeatable). Default: each input folder.",
+    ),
+    click.option(
+        "--emit",
+        multiple=True,
+        help="Emitter to run (repeatable) [default: configured list, else python and ir-json]. "
+        "See `contract-codegen emitters`.",
+    ),
+    click.option(
+        "--config",
+        "config_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Configuration file [default: contract-codegen.toml or [tool.contract-codegen] in pyproject.toml].",
+    ),
+]
+
+
+def common_options(fn: Callable[..., None]) -> Callable[..., None]:
+    for decorator in reversed(_common):
+        fn = decorator(fn)
+    return fn
+
+
+def _config(
+    inputs: tuple[str, ...],
+    output: str | None,
+    proto_paths: tuple[str, ...],
+    emit: tuple[str, ...],
+    config_file: Path | None,
+) -> Config:
+    try:
+        return load_config(config_file, inputs, output, proto_paths, emit)
+    except ContractError as exc:
+        _fail(exc.diagnostics)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(codegen.__version__, prog_name="contract-codegen")
+def main() -> None:
+    """Compile data contracts (protobuf, JSON Schema) into typed Python records, producers and
+    readers, warehouse models, documentation and packages.
+
+    \b
+    Typical use:
+      contract-codegen generate                 # contracts/ -> generated/ (or as configured)
+      contract-codegen check                    # in CI: fail if generated/ is stale
+      contract-codegen lint contracts/          # errors and warnings only, writes nothing
+    """
+
+
+@main.command()
+@common_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary output.")
+@click.option("--force", is_flag=True, help="Regenerate even when nothing changed.")
+def generate(
+    inputs: tuple[str, ...],
+    output: str | None,
+    proto_paths: tuple[str, ...],
+    emit: tuple[str, ...],
+    config_file: Path | None,
+    quiet: bool,
+    force: bool,
+) -> None:
+    """Compile INPUTS (files or folders) and write the output tree.
+
+    The whole tree is written or nothing is: on any contract error the command prints every error
+    as `path:line:col: CODE message`, exits 2 and leaves the output folder untouched.
+    """
+    from codegen import pipeline, writer
+
+    cfg = _config(inputs, output, proto_paths, emit, config_file)
+    progress = _progress(quiet)
+    compiled = pipeline.compile_inputs(cfg, progress)
+    if compiled.diagnostics.has_errors:
+        _end_progress(progress)
+        _fail(compiled.diagnostics.items)
+    fp = writer.fingerprint(compiled.files_read, _settings(cfg))
+    if not force and writer.is_fresh(cfg.output, fp):
+        _end_progress(progress)
+        _print_diagnostics(compiled.diagnostics.warnings())
+        if not quiet:
+            click.echo(f"{len(compiled.contracts)} contracts unchanged; {cfg.output} is up to date", err=True)
+        return
+    try:
+        files = pipeline.render(compiled.contracts, cfg, progress)
+        writer.write_tree(cfg.output, files, fp)
+    except ContractError as exc:
+        _end_progress(progress)
+        _fail([*compiled.diagnostics.items, *exc.diagnostics])
+    _end_progress(progress)
+    _print_diagnostics(compiled.diagnostics.warnings())
+    if not quiet:
+        click.echo(f"{len(compiled.contracts)} contracts -> {len(files)} files in {cfg.output}", err=True)
+
+
+def _settings(cfg: Config) -> dict[str, object]:
+    return {"emit": list(cfg.emit), "options": cfg.emitter_options, "output": cfg.output.as_posix()}
+
+
+@main.command()
+@common_options
+def check(
+    inputs: tuple[str, ...],
+    output: str | None,
+    proto_paths: tuple[str, ...],
+    emit: tuple[str, ...],
+    config_file: Path | None,
+) -> None:
+    """Fail (exit 1) when the committed output differs from what `generate` would write.
+
+    For CI and pre-commit. Prints which files are stale, missing or no longer generated.
+    """
+    from codegen import pipeline, writer
+
+    cfg = _config(inputs, output, proto_paths, emit, config_file)
+    compiled = pipeline.compile_inputs(cfg)
+    if compiled.diagnostics.has_errors:
+        _fail(compiled.diagnostics.items)
+    try:
+        files = pipeline.render(compiled.contracts, cfg)
+    except ContractError as exc:
+        _fail([*compiled.diagnostics.items, *exc.diagnostics])
+    drift = writer.compare(cfg.output, files)
+    _print_diagnostics(compiled.diagnostics.warnings())
+    if drift.clean:
+        click.echo(f"{cfg.output} is up to date ({len(files)} files)", err=True)
+        return
+    for label, paths in (("changed", drift.changed), ("missing", drift.added), ("no longer generated", drift.removed)):
+        for p in paths:
+            click.echo(f"{label}: {cfg.output / p}", err=True)
+    click.echo(
+        f"{cfg.output} is stale: {len(drift.changed)} changed, {len(drift.added)} missing, "
+        f"{len(drift.removed)} no longer generated; run `contract-codegen generate`",
+        err=True,
+    )
+    sys.exit(EXIT_STALE)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "-I",
+    "--proto-path",
+    "proto_paths",
+    multiple=True,
+    type=click.Path(path_type=str),
+    help="Import root for .proto files.",
+)
+@click.option(
+    "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Configuration file."
+)
+def lint(inputs: tuple[str, ...], proto_paths: tuple[str, ...], config_file: Path | None) -> None:
+    """Report contract errors and warnings; write nothing. Exit 2 on any error."""
+    from codegen import pipeline
+
+    cfg = _config(inputs, None, proto_paths, (), config_file)
+    compiled = pipeline.compile_inputs(cfg)
+    if not compiled.diagnostics.has_errors:
+        pipeline.lint_contracts(compiled.contracts, compiled.diagnostics)
+    _print_diagnostics(compiled.diagnostics.items)
+    errors = len(compiled.diagnostics.errors())
+    warnings = len(compiled.diagnostics.warnings())
+    click.echo(f"{len(compiled.contracts)} contracts: {errors} errors, {warnings} warnings", err=True)
+    if errors:
+        sys.exit(EXIT_CONTRACT_ERROR)
+
+
+@main.command("emitters")
+def list_emitters() -> None:
+    """List the available emitters."""
+    from codegen.emitters import registry
+
+    for name, emitter in sorted(registry().items()):
+        click.echo(f"{name:12} {emitter.description}")

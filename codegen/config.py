@@ -1,0 +1,107 @@
+"""Configuration: ``[tool.contract-codegen]`` in pyproject.toml, or a ``contract-codegen.toml`` file.
+
+Command-line values override configured ones; inputs given on the command line replace the
+configured inputs. Unknown keys are errors (E050), as are unknown emitter names and emitter options.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+
+from codegen.diagnostics import ContractError, Diagnostic, Location, display_path
+
+CONFIG_FILE = "contract-codegen.toml"
+DEFAULT_EMIT = ("python", "ir-json")
+
+
+class ConfigSpec(msgspec.Struct, forbid_unknown_fields=True, rename="kebab"):
+    inputs: list[str] = []
+    output: str = "generated"
+    proto_paths: list[str] = []
+    emit: list[str] = list(DEFAULT_EMIT)
+    # emitter name -> that emitter's own options (each emitter checks its own strictly)
+    emitters: dict[str, dict[str, object]] = {}
+
+
+@dataclass(frozen=True)
+class Config:
+    inputs: tuple[Path, ...]
+    output: Path
+    proto_paths: tuple[Path, ...]
+    emit: tuple[str, ...]
+    emitter_options: dict[str, dict[str, object]] = field(default_factory=dict)
+    source: str | None = None  # the file the configuration came from
+
+
+def find_config(start: Path) -> tuple[Path, dict[str, object]] | None:
+    """The explicit contract-codegen.toml wins over pyproject.toml; only the working directory is searched
+    so that a run never picks up a parent project's settings by surprise."""
+    own = start / CONFIG_FILE
+    if own.is_file():
+        data = tomllib.loads(own.read_text(encoding="utf-8"))
+        section = data.get("tool", {}).get("contract-codegen", data)
+        return own, section
+    pyproject = start / "pyproject.toml"
+    if pyproject.is_file():
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        section = data.get("tool", {}).get("contract-codegen")
+        if section is not None:
+            return pyproject, section
+    return None
+
+
+def _config_error(path: str, message: str) -> ContractError:
+    return ContractError([Diagnostic(Location(path), "E050", message)])
+
+
+def load_config(
+    config_file: Path | None,
+    inputs: Sequence[str],
+    output: str | None,
+    proto_paths: Sequence[str],
+    emit: Sequence[str],
+) -> Config:
+    cwd = Path.cwd()
+    found: tuple[Path, dict[str, object]] | None
+    if config_file is not None:
+        try:
+            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise _config_error(display_path(config_file), f"cannot read configuration: {exc}") from None
+        found = (config_file, data.get("tool", {}).get("contract-codegen", data))
+    else:
+        try:
+            found = find_config(cwd)
+        except tomllib.TOMLDecodeError as exc:
+            raise _config_error("pyproject.toml", f"cannot read configuration: {exc}") from None
+    base = cwd
+    spec = ConfigSpec()
+    source = None
+    if found is not None:
+        path, section = found
+        source = display_path(path)
+        base = path.parent
+        try:
+            spec = msgspec.convert(section, ConfigSpec)
+        except msgspec.ValidationError as exc:
+            raise _config_error(source, f"invalid [tool.contract-codegen] configuration: {exc}") from None
+
+    def rel(p: str) -> Path:
+        return (base / p) if not Path(p).is_absolute() else Path(p)
+
+    cfg_inputs = tuple(Path(p) for p in inputs) if inputs else tuple(rel(p) for p in spec.inputs)
+    if not cfg_inputs:
+        cfg_inputs = (base / "contracts",)
+    return Config(
+        inputs=cfg_inputs,
+        output=Path(output) if output else rel(spec.output),
+        proto_paths=tuple(Path(p) for p in proto_paths) if proto_paths else tuple(rel(p) for p in spec.proto_paths),
+        emit=tuple(emit) if emit else tuple(spec.emit),
+        emitter_options=spec.emitters,
+        source=source,
+    )

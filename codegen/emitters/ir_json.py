@@ -1,0 +1,41 @@
+"""The ir-json emitter: the IR of each contract as stable, indented JSON (for goldens and debugging)."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Sequence
+
+import msgspec
+
+from codegen import ir
+from codegen.emitters.base import Emitter, NoOptions, OutputFile
+
+
+def to_jsonable(node: object) -> object:
+    """Dataclasses become objects tagged with their node kind, so unions in the IR stay unambiguous."""
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        out: dict[str, object] = {"$kind": type(node).__name__}
+        for f in dataclasses.fields(node):
+            out[f.name] = to_jsonable(getattr(node, f.name))
+        return out
+    if isinstance(node, enum.Enum):
+        return node.value
+    if isinstance(node, (list, tuple)):
+        return [to_jsonable(x) for x in node]
+    if isinstance(node, dict):
+        return {str(k): to_jsonable(v) for k, v in node.items()}
+    return node
+
+
+class IrJsonEmitter(Emitter[NoOptions]):
+    name = "ir-json"
+    description = "the compiler's IR of every contract as JSON (goldens, debugging, other tools)"
+
+    def generate(self, contracts: Sequence[ir.Contract], options: NoOptions) -> list[OutputFile]:
+        files = []
+        for c in contracts:
+            doc = {"@generated": f"by contract-codegen from {c.source.path}. DO NOT EDIT.", "contract": to_jsonable(c)}
+            body = msgspec.json.format(msgspec.json.encode(doc, order="sorted"), indent=2) + b"\n"
+            files.append(OutputFile(f"ir/{c.name}.json", body))
+        return files

@@ -1,0 +1,301 @@
+"""The intermediate representation: small, closed, frozen, target-neutral.
+
+Both frontends (protobuf, JSON Schema) lower into these nodes; every emitter reads only these nodes.
+Nothing here knows about Python, SQL or HTML: names are the contract's own (emitters derive safe
+target names), types are semantic kinds, and every node carries the location it came from.
+
+Source-specific facts that emitters need for wire compatibility (a protobuf field number, a
+protobuf wire type) are kept as plain data in ``ProtoField``; they describe the source, not a target.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+from codegen.diagnostics import Location
+
+# A JSON value as it appears in a contract (defaults, examples, const, enum values).
+JsonValue: TypeAlias = bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
+
+
+class Scalar(enum.Enum):
+    """Semantic scalar kinds. Widths matter to warehouses and wire formats, so they are kept."""
+
+    BOOL = "bool"
+    INT32 = "int32"
+    INT64 = "int64"
+    UINT32 = "uint32"
+    UINT64 = "uint64"
+    FLOAT32 = "float32"
+    FLOAT64 = "float64"
+    DECIMAL = "decimal"  # exact; precision/scale on ScalarType
+    STRING = "string"
+    BYTES = "bytes"
+    DATE = "date"
+    TIME = "time"
+    DATETIME = "datetime"  # always an instant: zone-aware
+    DURATION = "duration"
+    UUID = "uuid"
+
+
+@dataclass(frozen=True, slots=True)
+class Constraints:
+    """Value constraints. Bounds are inclusive unless named exclusive."""
+
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    exclusive_minimum: int | float | None = None
+    exclusive_maximum: int | float | None = None
+    multiple_of: int | float | None = None
+
+    def is_empty(self) -> bool:
+        return self == _NO_CONSTRAINTS
+
+
+_NO_CONSTRAINTS = Constraints()
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarType:
+    kind: Scalar
+    constraints: Constraints = _NO_CONSTRAINTS
+    # A string format beyond the kind itself (email, uri, hostname, ipv4, ipv6, ...).
+    format: str | None = None
+    # For DECIMAL: total digits and digits after the point, when the contract states them.
+    precision: int | None = None
+    scale: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnumType:
+    ref: str  # Enum.id within the same contract
+
+
+@dataclass(frozen=True, slots=True)
+class RecordType:
+    ref: str  # Record.id within the same contract
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayType:
+    items: Type
+    min_items: int | None = None
+    max_items: int | None = None
+    unique_items: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TupleType:
+    """A fixed-length array with one type per position (JSON Schema prefixItems)."""
+
+    items: tuple[Type, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MapType:
+    key: ScalarType  # string, integer or bool keys only
+    value: Type
+
+
+@dataclass(frozen=True, slots=True)
+class UnionType:
+    """One of several types. ``discriminator`` names the field whose literal value selects the
+    variant when every variant is a record carrying that field as a LiteralType."""
+
+    variants: tuple[Type, ...]
+    discriminator: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NullableType:
+    """The value may be null. Distinct from a field being optional (absent)."""
+
+    inner: Type
+
+
+@dataclass(frozen=True, slots=True)
+class LiteralType:
+    """Exactly one value (JSON Schema const)."""
+
+    value: str | int | bool
+
+
+@dataclass(frozen=True, slots=True)
+class JsonType:
+    """Any JSON value (an untyped object, protobuf Struct/Value)."""
+
+
+Type: TypeAlias = (
+    ScalarType | EnumType | RecordType | ArrayType | TupleType | MapType | UnionType | NullableType | LiteralType
+) | JsonType
+
+
+@dataclass(frozen=True, slots=True)
+class ProtoField:
+    """Source facts of a protobuf field, needed to stay wire-compatible."""
+
+    number: int
+    proto_type: str  # descriptor type name without TYPE_, lowercase: "int32", "sint64", "message"
+    json_name: str
+    packed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str  # the wire name (JSON property name / protobuf field name)
+    type: Type
+    location: Location
+    required: bool = False  # must be present on the wire
+    has_default: bool = False
+    default: JsonValue = None
+    description: str = ""
+    deprecated: bool = False
+    pii: bool = False
+    classification: str | None = None  # public | internal | confidential | restricted
+    examples: tuple[JsonValue, ...] = ()
+    oneof: str | None = None  # protobuf oneof group this field belongs to
+    proto: ProtoField | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    id: str  # unique within the contract, dotted for nesting: "Order.LineItem"
+    name: str  # the simple source name: "LineItem"
+    fields: tuple[Field, ...]
+    location: Location
+    description: str = ""
+    deprecated: bool = False
+    # Open content model: unknown properties allowed (JSON Schema additionalProperties != false).
+    open: bool = True
+    oneofs: tuple[OneOf, ...] = ()
+    proto_full_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf:
+    """A protobuf oneof: at most one of ``fields`` is set."""
+
+    name: str
+    fields: tuple[str, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class EnumValue:
+    name: str  # symbolic name as in the source (protobuf) or derived from the value (JSON Schema)
+    value: str | int  # the wire value: protobuf enums use the name in JSON, the number in binary
+    location: Location
+    number: int | None = None  # protobuf enum number
+    description: str = ""
+    deprecated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Enum:
+    id: str
+    name: str
+    values: tuple[EnumValue, ...]
+    location: Location
+    description: str = ""
+    proto_full_name: str | None = None
+
+
+class Compatibility(enum.Enum):
+    NONE = "NONE"
+    BACKWARD = "BACKWARD"
+    BACKWARD_TRANSITIVE = "BACKWARD_TRANSITIVE"
+    FORWARD = "FORWARD"
+    FORWARD_TRANSITIVE = "FORWARD_TRANSITIVE"
+    FULL = "FULL"
+    FULL_TRANSITIVE = "FULL_TRANSITIVE"
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    team: str
+    contact: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLevels:
+    freshness: str | None = None  # ISO-8601 duration, e.g. "PT15M"
+    availability: float | None = None  # fraction, e.g. 0.999
+    completeness: float | None = None  # fraction of expected records delivered
+
+
+@dataclass(frozen=True, slots=True)
+class StreamPort:
+    name: str
+    subject: str  # stream subject or topic
+    record: str  # Record.id published on the port
+    key_fields: tuple[str, ...]
+    location: Location
+    retention: str | None = None  # ISO-8601 duration
+
+
+@dataclass(frozen=True, slots=True)
+class TablePort:
+    name: str
+    table: str  # schema-qualified table name, e.g. "sales.orders"
+    record: str
+    location: Location
+    key_fields: tuple[str, ...] = ()
+    partition_by: tuple[str, ...] = ()
+    cluster_by: tuple[str, ...] = ()
+
+
+Port: TypeAlias = StreamPort | TablePort
+
+
+class SchemaLanguage(enum.Enum):
+    PROTOBUF = "protobuf"
+    JSON_SCHEMA = "jsonschema"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    language: SchemaLanguage
+    path: str  # display path of the contract's main file
+    dialect: str  # "proto3", "proto2", "2020-12", "2019-09", "draft-07"
+    files: tuple[str, ...] = ()  # every file the contract was built from, main file first
+    package: str | None = None  # protobuf package
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    name: str  # lowercase identifier-like: "orders", "customer-profiles"
+    version: str  # semantic version, "0.0.0" when the schema carries none
+    root: str  # Record.id of the contract's main record
+    records: tuple[Record, ...]  # definition order; ids unique
+    enums: tuple[Enum, ...]
+    source: Source
+    location: Location
+    title: str = ""
+    description: str = ""
+    owner: Owner | None = None
+    slo: ServiceLevels = field(default_factory=ServiceLevels)
+    ports: tuple[Port, ...] = ()
+    compatibility: Compatibility = Compatibility.BACKWARD
+    tags: tuple[str, ...] = ()
+    has_metadata: bool = True  # False for a plain schema compiled with defaults
+
+    def record(self, record_id: str) -> Record:
+        for r in self.records:
+            if r.id == record_id:
+                return r
+        raise KeyError(record_id)
+
+    def enum(self, enum_id: str) -> Enum:
+        for e in self.enums:
+            if e.id == enum_id:
+                return e
+        raise KeyError(enum_id)
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".", 1)[0])

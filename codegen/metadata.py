@@ -1,0 +1,247 @@
+"""Contract metadata: one shape for both schema languages.
+
+JSON Schema carries it as the root keyword ``x-contract``; protobuf as the file option
+``(contract.v1.contract)`` declared in ``codegen/proto/contract/v1/options.proto``. Both arrive here
+as the same plain mapping (protobuf through ``MessageToDict(preserving_proto_field_name=True)``), are
+checked strictly (unknown keys are errors, not silently dropped) and become IR values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import msgspec
+
+from codegen import ir
+from codegen.diagnostics import Diagnostics, Location
+
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
+)
+CONTRACT_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
+
+
+class _Spec(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    pass
+
+
+class OwnerSpec(_Spec):
+    team: str
+    contact: str = ""
+
+
+class SloSpec(_Spec):
+    freshness: str | None = None
+    availability: float | None = None
+    completeness: float | None = None
+
+
+class StreamSpec(_Spec):
+    subject: str
+    key_fields: list[str] = []
+    retention: str | None = None
+
+
+class TableSpec(_Spec):
+    table: str
+    key_fields: list[str] = []
+    partition_by: list[str] = []
+    cluster_by: list[str] = []
+
+
+class PortSpec(_Spec):
+    name: str
+    stream: StreamSpec | None = None
+    table: TableSpec | None = None
+    record: str | None = None  # defaults to the contract's root record
+
+
+class ContractSpec(_Spec):
+    name: str | None = None
+    version: str | None = None
+    description: str | None = None
+    owner: OwnerSpec | None = None
+    slo: SloSpec | None = None
+    ports: list[PortSpec] = []
+    compatibility: str = "BACKWARD"
+    tags: list[str] = []
+    record: str | None = None  # protobuf: which message is the contract's root record
+
+
+@dataclass(frozen=True)
+class ContractMeta:
+    """Metadata checked and converted; ports still name records as the source spelled them."""
+
+    name: str
+    version: str
+    description: str | None
+    owner: ir.Owner | None
+    slo: ir.ServiceLevels
+    ports: tuple[PortSpec, ...]
+    compatibility: ir.Compatibility
+    tags: tuple[str, ...]
+    record: str | None
+    has_metadata: bool
+
+
+def default_name(stem: str) -> str:
+    """A contract name from a title or file name: lowercase, words joined by '-'."""
+    base = stem.split(".", 1)[0]
+    words = re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+", base)
+    name = "-".join(w.lower() for w in words) or "contract"
+    return name if name[0].isalpha() else f"c-{name}"
+
+
+def parse_contract_meta(raw: object, location: Location, diags: Diagnostics, fallback_name: str) -> ContractMeta:
+    """Check ``raw`` (the x-contract mapping or the protobuf option as a dict; None when absent)."""
+    if raw is None:
+        diags.report(
+            location,
+            "W001",
+            f"no contract metadata: compiled as '{fallback_name}' version 0.0.0 with no owner, "
+            "service levels or ports (add x-contract / option (contract.v1.contract))",
+        )
+        return ContractMeta(
+            name=fallback_name,
+            version="0.0.0",
+            description=None,
+            owner=None,
+            slo=ir.ServiceLevels(),
+            ports=(),
+            compatibility=ir.Compatibility.BACKWARD,
+            tags=(),
+            record=None,
+            has_metadata=False,
+        )
+    try:
+        spec = msgspec.convert(raw, ContractSpec)
+    except msgspec.ValidationError as exc:
+        diags.report(location, "E030", f"invalid contract metadata: {exc}")
+        spec = ContractSpec()
+
+    name = spec.name or fallback_name
+    if not CONTRACT_NAME.match(name):
+        diags.report(
+            location,
+            "E030",
+            f"contract name {name!r} must start with a lowercase letter and use only a-z, 0-9, '-', '_'",
+        )
+    version = spec.version or "0.0.0"
+    if not SEMVER.match(version):
+        diags.report(location, "E031", f"version {version!r} is not a semantic version (MAJOR.MINOR.PATCH)")
+        version = "0.0.0"
+    try:
+        compatibility = ir.Compatibility(spec.compatibility.upper())
+    except ValueError:
+        allowed = ", ".join(c.value for c in ir.Compatibility)
+        diags.report(location, "E030", f"compatibility {spec.compatibility!r} is not one of {allowed}")
+        compatibility = ir.Compatibility.BACKWARD
+
+    slo = ir.ServiceLevels()
+    if spec.slo is not None:
+        if spec.slo.freshness is not None and not ISO_DURATION.match(spec.slo.freshness):
+            diags.report(
+                location, "E030", f"slo.freshness {spec.slo.freshness!r} is not an ISO-8601 duration like 'PT15M'"
+            )
+        for key in ("availability", "completeness"):
+            value = getattr(spec.slo, key)
+            if value is not None and not 0.0 <= value <= 1.0:
+                diags.report(location, "E030", f"slo.{key} {value} must be a fraction between 0 and 1")
+        slo = ir.ServiceLevels(spec.slo.freshness, spec.slo.availability, spec.slo.completeness)
+
+    seen_ports: set[str] = set()
+    for port in spec.ports:
+        if (port.stream is None) == (port.table is None):
+            diags.report(location, "E030", f"port {port.name!r} must have exactly one of 'stream' or 'table'")
+        if port.name in seen_ports:
+            diags.report(location, "E030", f"port name {port.name!r} is used twice")
+        seen_ports.add(port.name)
+        if port.stream and port.stream.retention and not ISO_DURATION.match(port.stream.retention):
+            diags.report(
+                location, "E030", f"port {port.name!r}: retention {port.stream.retention!r} is not an ISO-8601 duration"
+            )
+
+    owner = ir.Owner(spec.owner.team, spec.owner.contact) if spec.owner else None
+    return ContractMeta(
+        name=name,
+        version=version,
+        description=spec.description,
+        owner=owner,
+        slo=slo,
+        ports=tuple(spec.ports),
+        compatibility=compatibility,
+        tags=tuple(spec.tags),
+        record=spec.record,
+        has_metadata=True,
+    )
+
+
+def resolve_ports(
+    meta: ContractMeta, root: str, records: tuple[ir.Record, ...], location: Location, diags: Diagnostics
+) -> tuple[ir.Port, ...]:
+    """Turn port specs into IR ports, checking that records and key fields exist."""
+    by_id = {r.id: r for r in records}
+    by_name: dict[str, list[ir.Record]] = {}
+    for r in records:
+        by_name.setdefault(r.name, []).append(r)
+    ports: list[ir.Port] = []
+    for spec in meta.ports:
+        record_id = root
+        if spec.record is not None:
+            if spec.record in by_id:
+                record_id = spec.record
+            elif len(by_name.get(spec.record, [])) == 1:
+                record_id = by_name[spec.record][0].id
+            else:
+                diags.report(location, "E032", f"port {spec.name!r} names record {spec.record!r}, which does not exist")
+                continue
+        record = by_id[record_id]
+        field_names = {f.name for f in record.fields}
+        named: list[tuple[str, str]] = []
+        if spec.stream is not None:
+            named += [("key", n) for n in spec.stream.key_fields]
+        if spec.table is not None:
+            named += [("key", n) for n in spec.table.key_fields]
+            named += [("partition", n) for n in spec.table.partition_by]
+            named += [("cluster", n) for n in spec.table.cluster_by]
+        for kind, n in named:
+            if n not in field_names:
+                message = f"port {spec.name!r}: {kind} field {n!r} is not a field of {record.name}"
+                diags.report(location, "E032", message)
+        if spec.stream is not None:
+            ports.append(
+                ir.StreamPort(
+                    name=spec.name,
+                    subject=spec.stream.subject,
+                    record=record_id,
+                    key_fields=tuple(spec.stream.key_fields),
+                    location=location,
+                    retention=spec.stream.retention,
+                )
+            )
+        elif spec.table is not None:
+            ports.append(
+                ir.TablePort(
+                    name=spec.name,
+                    table=spec.table.table,
+                    record=record_id,
+                    location=location,
+                    key_fields=tuple(spec.table.key_fields),
+                    partition_by=tuple(spec.table.partition_by),
+                    cluster_by=tuple(spec.table.cluster_by),
+                )
+            )
+    return tuple(ports)
+
+
+def check_classification(value: str | None, location: Location, diags: Diagnostics) -> str | None:
+    if value is None:
+        return None
+    if value not in CLASSIFICATIONS:
+        diags.report(location, "E030", f"classification {value!r} is not one of {', '.join(CLASSIFICATIONS)}")
+        return None
+    return value
