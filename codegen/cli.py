@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -20,6 +21,7 @@ from codegen.diagnostics import ContractError, Diagnostic
 
 EXIT_STALE = 1
 EXIT_CONTRACT_ERROR = 2
+EXIT_BUILD_FAILED = 3
 
 
 def _print_diagnostics(diags: Sequence[Diagnostic]) -> None:
@@ -234,3 +236,61 @@ def list_emitters() -> None:
 
     for name, emitter in sorted(registry().items()):
         click.echo(f"{name:12} {emitter.description}")
+
+
+@main.command()
+@common_options
+@click.option("--prefix", default=None, help="Prefix for every distribution name, e.g. 'acme-'.")
+@click.option("--build", "build_dists", is_flag=True, help="Also build sdists and wheels with `python -m build`.")
+@click.option(
+    "--dist",
+    "dist_dir",
+    default="dist",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Where --build puts them.",
+)
+@click.option(
+    "--isolated/--no-isolation", default=False, show_default=True, help="Build in an isolated env (fetches hatchling)."
+)
+def package(
+    inputs: tuple[str, ...],
+    output: str | None,
+    proto_paths: tuple[str, ...],
+    emit: tuple[str, ...],
+    config_file: Path | None,
+    prefix: str | None,
+    build_dists: bool,
+    dist_dir: Path,
+    isolated: bool,
+) -> None:
+    """Write one pip-installable package per contract (versioned with it) and optionally build them.
+
+    Packages are written under OUTPUT/packages/<name>-contract/ [default OUTPUT: build/contract-packages].
+    """
+    from codegen import pipeline, writer
+    from codegen.package_build import BuildError, build_distributions
+
+    cfg = _config(inputs, output or "build/contract-packages", proto_paths, ("package",), config_file)
+    if prefix is not None:
+        opts = dict(cfg.emitter_options.get("package", {}), prefix=prefix)
+        cfg = replace(cfg, emitter_options={**cfg.emitter_options, "package": opts})
+    compiled = pipeline.compile_inputs(cfg)
+    if compiled.diagnostics.has_errors:
+        _fail(compiled.diagnostics.items)
+    try:
+        files = pipeline.render(compiled.contracts, cfg)
+        writer.write_tree(cfg.output, files, writer.fingerprint(compiled.files_read, _settings(cfg)))
+    except ContractError as exc:
+        _fail([*compiled.diagnostics.items, *exc.diagnostics])
+    package_dirs = sorted({cfg.output / Path(f.path).parts[0] / Path(f.path).parts[1] for f in files})
+    for d in package_dirs:
+        click.echo(f"package {d}", err=True)
+    if build_dists:
+        try:
+            built = build_distributions(package_dirs, dist_dir, isolated=isolated)
+        except BuildError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(EXIT_BUILD_FAILED)
+        for b in built:
+            click.echo(f"built {b}", err=True)

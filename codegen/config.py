@@ -23,7 +23,7 @@ class ConfigSpec(msgspec.Struct, forbid_unknown_fields=True, rename="kebab"):
     inputs: list[str] = []
     output: str = "generated"
     proto_paths: list[str] = []
-    emit: list[str] = list(DEFAULT_EMIT)
+    emit: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_EMIT))
     # emitter name -> that emitter's own options (each emitter checks its own strictly)
     emitters: dict[str, dict[str, object]] = {}
 
