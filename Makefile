@@ -14,6 +14,16 @@ $(STAMP): pyproject.toml runtime/pyproject.toml
 
 setup: $(STAMP)
 
+# dbt lives in its own environment: its pins (protobuf<7, pathspec<0.13) conflict with the compiler's tools.
+# The newest dbt-core fetches a parser binary from outside the package index, so it is held below 1.11.
+DBT_VENV ?= .venv-dbt
+DBT_STAMP := $(DBT_VENV)/.installed
+$(DBT_STAMP):
+	$(PYTHON) -m venv $(DBT_VENV)
+	$(DBT_VENV)/bin/python -m pip install -q --upgrade pip
+	$(DBT_VENV)/bin/python -m pip install -q "dbt-core>=1.10,<1.11" "dbt-duckdb>=1.10,<1.12"
+	touch $(DBT_STAMP)
+
 ## Compile contracts/ into generated/ (embedded defaults, nothing else to start).
 generate: setup
 	$(VENV)/bin/contract-codegen generate
@@ -25,8 +35,8 @@ lint: setup
 	$(VENV)/bin/contract-codegen lint
 
 ## The whole test suite (what .ci/run calls).
-test: setup
-	$(PY) -m pytest -n 2 --dist loadgroup
+test: setup $(DBT_STAMP)
+	DBT_EXECUTABLE=$(CURDIR)/$(DBT_VENV)/bin/dbt $(PY) -m pytest -n 2 --dist loadgroup
 
 typecheck: setup
 	$(VENV)/bin/mypy codegen runtime/src
@@ -41,4 +51,4 @@ goldens: setup
 	$(VENV)/bin/contract-codegen generate --force
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(DBT_VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -16,8 +16,9 @@ from typing import NoReturn
 import click
 
 import codegen
+from codegen.cli_breaking import breaking
 from codegen.config import Config, load_config
-from codegen.diagnostics import ContractError, Diagnostic
+from codegen.diagnostics import ContractError, Diagnostic, Diagnostics, display_path
 
 EXIT_STALE = 1
 EXIT_CONTRACT_ERROR = 2
@@ -133,32 +134,36 @@ def generate(
     from codegen import pipeline, writer
 
     cfg = _config(inputs, output, proto_paths, emit, config_file)
+    settings = writer.settings_digest(_settings(cfg))
+    found = pipeline.expand_inputs(cfg.inputs, Diagnostics())
+    if not force and found and writer.is_fresh(cfg.output, settings, found):
+        if not quiet:
+            click.echo(f"{len(found)} input files unchanged; {display_path(cfg.output)} is up to date", err=True)
+        return
     progress = _progress(quiet)
     compiled = pipeline.compile_inputs(cfg, progress)
     if compiled.diagnostics.has_errors:
         _end_progress(progress)
         _fail(compiled.diagnostics.items)
-    fp = writer.fingerprint(compiled.files_read, _settings(cfg))
-    if not force and writer.is_fresh(cfg.output, fp):
-        _end_progress(progress)
-        _print_diagnostics(compiled.diagnostics.warnings())
-        if not quiet:
-            click.echo(f"{len(compiled.contracts)} contracts unchanged; {cfg.output} is up to date", err=True)
-        return
     try:
         files = pipeline.render(compiled.contracts, cfg, progress)
-        writer.write_tree(cfg.output, files, fp)
+        writer.write_tree(cfg.output, files, writer.make_stamp(settings, found, compiled.files_read))
     except ContractError as exc:
         _end_progress(progress)
         _fail([*compiled.diagnostics.items, *exc.diagnostics])
     _end_progress(progress)
     _print_diagnostics(compiled.diagnostics.warnings())
     if not quiet:
-        click.echo(f"{len(compiled.contracts)} contracts -> {len(files)} files in {cfg.output}", err=True)
+        click.echo(f"{len(compiled.contracts)} contracts -> {len(files)} files in {display_path(cfg.output)}", err=True)
 
 
 def _settings(cfg: Config) -> dict[str, object]:
-    return {"emit": list(cfg.emit), "options": cfg.emitter_options, "output": cfg.output.as_posix()}
+    """What the output depends on besides the inputs (where it is written does not change it)."""
+    return {
+        "emit": list(cfg.emit),
+        "options": cfg.emitter_options,
+        "proto_paths": [display_path(p) for p in cfg.proto_paths],
+    }
 
 
 @main.command()
@@ -187,13 +192,13 @@ def check(
     drift = writer.compare(cfg.output, files)
     _print_diagnostics(compiled.diagnostics.warnings())
     if drift.clean:
-        click.echo(f"{cfg.output} is up to date ({len(files)} files)", err=True)
+        click.echo(f"{display_path(cfg.output)} is up to date ({len(files)} files)", err=True)
         return
     for label, paths in (("changed", drift.changed), ("missing", drift.added), ("no longer generated", drift.removed)):
         for p in paths:
-            click.echo(f"{label}: {cfg.output / p}", err=True)
+            click.echo(f"{label}: {display_path(cfg.output / p)}", err=True)
     click.echo(
-        f"{cfg.output} is stale: {len(drift.changed)} changed, {len(drift.added)} missing, "
+        f"{display_path(cfg.output)} is stale: {len(drift.changed)} changed, {len(drift.added)} missing, "
         f"{len(drift.removed)} no longer generated; run `contract-codegen generate`",
         err=True,
     )
@@ -235,7 +240,7 @@ def list_emitters() -> None:
     from codegen.emitters import registry
 
     for name, emitter in sorted(registry().items()):
-        click.echo(f"{name:12} {emitter.description}")
+        click.echo(f"{name:18} {emitter.description}")
 
 
 @main.command()
@@ -280,7 +285,8 @@ def package(
         _fail(compiled.diagnostics.items)
     try:
         files = pipeline.render(compiled.contracts, cfg)
-        writer.write_tree(cfg.output, files, writer.fingerprint(compiled.files_read, _settings(cfg)))
+        stamp = writer.make_stamp(writer.settings_digest(_settings(cfg)), compiled.inputs, compiled.files_read)
+        writer.write_tree(cfg.output, files, stamp)
     except ContractError as exc:
         _fail([*compiled.diagnostics.items, *exc.diagnostics])
     package_dirs = sorted({cfg.output / Path(f.path).parts[0] / Path(f.path).parts[1] for f in files})
@@ -294,3 +300,6 @@ def package(
             sys.exit(EXIT_BUILD_FAILED)
         for b in built:
             click.echo(f"built {b}", err=True)
+
+
+main.add_command(breaking)

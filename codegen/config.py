@@ -16,7 +16,7 @@ import msgspec
 from codegen.diagnostics import ContractError, Diagnostic, Location, display_path
 
 CONFIG_FILE = "contract-codegen.toml"
-DEFAULT_EMIT = ("python", "ir-json")
+DEFAULT_EMIT = ("python", "python-ports", "ir-json")
 
 
 class ConfigSpec(msgspec.Struct, forbid_unknown_fields=True, rename="kebab"):

@@ -174,6 +174,10 @@ class Record:
     open: bool = True
     oneofs: tuple[OneOf, ...] = ()
     proto_full_name: str | None = None
+    # protobuf `reserved`: field numbers as inclusive (start, end) ranges, and names; breaking-change
+    # detection needs them (a deleted field is wire-safe once its number is reserved).
+    reserved_numbers: tuple[tuple[int, int], ...] = ()
+    reserved_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +207,9 @@ class Enum:
     location: Location
     description: str = ""
     proto_full_name: str | None = None
+    # protobuf `reserved` in an enum: numbers as inclusive (start, end) ranges, and names.
+    reserved_numbers: tuple[tuple[int, int], ...] = ()
+    reserved_names: tuple[str, ...] = ()
 
 
 class Compatibility(enum.Enum):

@@ -26,6 +26,7 @@ SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", "
 class Compiled:
     contracts: tuple[ir.Contract, ...]
     diagnostics: Diagnostics
+    inputs: tuple[Path, ...]  # the input files found
     files_read: tuple[Path, ...]  # every input and library file, for the manifest
 
 
@@ -105,7 +106,7 @@ def compile_inputs(config: Config, progress: Progress | None = None) -> Compiled
     read = {p.resolve() for p in files}
     for c in contracts:
         read.update(Path(f).resolve() for f in c.source.files)
-    return Compiled(tuple(contracts), diags, tuple(sorted(read)))
+    return Compiled(tuple(contracts), diags, tuple(files), tuple(sorted(read)))
 
 
 def render(contracts: Sequence[ir.Contract], config: Config, progress: Progress | None = None) -> list[OutputFile]:

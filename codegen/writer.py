@@ -27,8 +27,19 @@ MANIFEST = ".contract-codegen-manifest.json"
 
 class Manifest(msgspec.Struct, forbid_unknown_fields=False):
     generator: str
-    fingerprint: str
-    files: dict[str, str]  # relative path -> sha256 of content
+    settings: str  # digest of the compiler's own source and the emit settings
+    inputs: list[str]  # the input files a run found, display paths, sorted
+    sources: dict[str, str]  # every file the compile read (inputs, imports, $refs) -> sha256
+    files: dict[str, str]  # output path -> sha256 of content
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What an output tree was made from; recorded in the manifest."""
+
+    settings: str
+    inputs: tuple[str, ...]
+    sources: dict[str, str]
 
 
 def sha256(data: bytes) -> str:
@@ -49,14 +60,17 @@ def _compiler_digest() -> str:
     return h.hexdigest()
 
 
-def fingerprint(files_read: Iterable[Path], settings: object) -> str:
-    h = hashlib.sha256(_compiler_digest().encode())
-    h.update(msgspec.json.encode(settings, order="sorted"))
-    for p in sorted(files_read):
-        h.update(display_path(p).encode())  # relative: the manifest is identical in every clone
-        h.update(b"\0")
-        h.update(p.read_bytes())
-    return h.hexdigest()
+def settings_digest(settings: object) -> str:
+    return sha256(_compiler_digest().encode() + msgspec.json.encode(settings, order="sorted"))
+
+
+def make_stamp(settings: str, inputs: Iterable[Path], files_read: Iterable[Path]) -> Stamp:
+    # Display paths: relative, so the manifest is identical in every clone.
+    return Stamp(
+        settings=settings,
+        inputs=tuple(sorted(display_path(p) for p in inputs)),
+        sources={display_path(p): sha256(p.read_bytes()) for p in sorted(files_read)},
+    )
 
 
 def read_manifest(out_dir: Path) -> Manifest | None:
@@ -66,18 +80,26 @@ def read_manifest(out_dir: Path) -> Manifest | None:
         return None
 
 
-def is_fresh(out_dir: Path, fp: str) -> bool:
-    """True when the output was made from exactly these inputs and nobody has edited it since."""
-    manifest = read_manifest(out_dir)
-    if manifest is None or manifest.fingerprint != fp:
-        return False
-    for rel, digest in manifest.files.items():
+def _unchanged(base: Path, digests: dict[str, str]) -> bool:
+    for rel, digest in digests.items():
         try:
-            if sha256((out_dir / rel).read_bytes()) != digest:
+            if sha256((base / rel).read_bytes()) != digest:
                 return False
         except OSError:
             return False
     return True
+
+
+def is_fresh(out_dir: Path, settings: str, inputs: Iterable[Path]) -> bool:
+    """True when the output was made by this compiler with these settings from the same input files,
+    none of the files it read has changed since, and nobody has edited the output. Checked without
+    compiling anything: the compiler is deterministic, so equal sources mean equal output."""
+    manifest = read_manifest(out_dir)
+    if manifest is None or manifest.settings != settings:
+        return False
+    if manifest.inputs != sorted(display_path(p) for p in inputs):
+        return False
+    return _unchanged(Path.cwd(), manifest.sources) and _unchanged(out_dir, manifest.files)
 
 
 @dataclass(frozen=True)
@@ -112,7 +134,8 @@ def compare(out_dir: Path, files: Sequence[OutputFile]) -> Drift:
 
 def _check_ownership(out_dir: Path) -> None:
     """Refuse to replace a folder that this tool did not write: it may hold someone's work."""
-    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and read_manifest(out_dir) is None)):
+    # Any manifest, even one an older version wrote, marks the folder as ours.
+    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file())):
         raise ContractError(
             [
                 Diagnostic(
@@ -125,7 +148,7 @@ def _check_ownership(out_dir: Path) -> None:
         )
 
 
-def write_tree(out_dir: Path, files: Sequence[OutputFile], fp: str) -> None:
+def write_tree(out_dir: Path, files: Sequence[OutputFile], stamp: Stamp) -> None:
     _check_ownership(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
@@ -136,7 +159,9 @@ def write_tree(out_dir: Path, files: Sequence[OutputFile], fp: str) -> None:
             target.write_bytes(f.content)
         manifest = Manifest(
             generator=f"contract-codegen {codegen.__version__}",
-            fingerprint=fp,
+            settings=stamp.settings,
+            inputs=list(stamp.inputs),
+            sources=stamp.sources,
             files={f.path: sha256(f.content) for f in files},
         )
         body = msgspec.json.format(msgspec.json.encode(manifest, order="sorted"), indent=2) + b"\n"

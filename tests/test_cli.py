@@ -201,3 +201,14 @@ def test_committed_generated_tree_is_fresh(root: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(root)
     result = run("check")
     assert result.exit_code == 0, result.stderr
+
+
+def test_every_generated_file_carries_the_generated_mark(root: Path) -> None:
+    out = root / "generated"
+    unmarked = [
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and p.name not in ("py.typed", MANIFEST) and "__pycache__" not in p.parts
+        if b"@generated" not in p.read_bytes()[:400]
+    ]
+    assert unmarked == []

@@ -36,6 +36,13 @@ def dist_name(contract: ir.Contract, options: PackageOptions) -> str:
     return re.sub(r"[-_.]+", "-", f"{options.prefix}{contract.name}{options.suffix}").lower()
 
 
+def runtime_requirement(contract: ir.Contract, options: PackageOptions) -> str:
+    """Protobuf contracts travel as protobuf binary, so their packages need the runtime's protobuf extra."""
+    if contract.source.language is ir.SchemaLanguage.PROTOBUF and "[" not in options.runtime:
+        return options.runtime.replace("contract-runtime", "contract-runtime[protobuf]", 1)
+    return options.runtime
+
+
 def import_name(contract: ir.Contract, options: PackageOptions) -> str:
     return naming.module_name(dist_name(contract, options))
 
@@ -96,7 +103,7 @@ class PackageEmitter(Emitter[PackageOptions]):
                 "modules": sorted(modules),
                 "main_schema": schemas[0][0] if schemas else "",
                 "schema_files": [s[0] for s in schemas],
-                "runtime": options.runtime,
+                "runtime": runtime_requirement(contract, options),
                 "extras": RUNTIME_EXTRAS,
                 "summary": (contract.description or contract.title or contract.name).strip().splitlines()[0]
                 if (contract.description or contract.title)

@@ -1,0 +1,128 @@
+"""Breaking-change detection speed: `contract-codegen breaking` over N contracts against a git ref, and one
+contract pair against `buf breaking` on the same pair.
+
+Targets (from the issue): N=200 against a git ref under 2 s (wall clock, subprocess, as a user sees it);
+per pair, faster than buf. A MISS is reported, not hidden; ``strict`` turns a MISS into exit code 1.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from benchmarks import REPO_ROOT, WORK_DIR
+from benchmarks.corpus import OPTIONS_ROOT, write_corpus
+
+NAME = "breaking"
+DESCRIPTION = "`breaking` over N contracts against a git ref; one pair against `buf breaking`"
+# The command is attached to the main group by codegen.cli; this also works before it is.
+RUNNER = (
+    "from codegen.cli import main\n"
+    "from codegen.cli_breaking import breaking\n"
+    "main.commands.setdefault('breaking', breaking)\n"
+    "main()\n"
+)
+
+
+class Opts(Protocol):
+    @property
+    def n(self) -> int: ...
+    @property
+    def runs(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def strict(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Options:
+    n: int = 200
+    runs: int = 5
+    seed: int = 20240601
+    strict: bool = False
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@example.com", *args], cwd=repo, check=True)
+
+
+def _median(cmd: list[str], cwd: Path, runs: int, ok: tuple[int, ...]) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+        times.append(time.perf_counter() - start)
+        if result.returncode not in ok:
+            raise RuntimeError(f"{' '.join(cmd[:4])} exited {result.returncode}: {result.stderr[-2000:]}")
+    return statistics.median(times)
+
+
+def _repo(n: int, seed: int) -> Path:
+    """The corpus committed in a git repository, then one field type changed in the working tree."""
+    repo = WORK_DIR / "breaking" / "repo"
+    shutil.rmtree(repo, ignore_errors=True)
+    corpus = write_corpus(WORK_DIR / "breaking" / "corpus", n, seed)
+    shutil.copytree(corpus.proto_dir, repo / "proto")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "corpus")
+    first = sorted((repo / "proto" / "bench").glob("*.proto"))[0]
+    text = first.read_text(encoding="utf-8")
+    first.write_text(text.replace("package bench.", "package benchnext.", 1), encoding="utf-8")
+    return repo
+
+
+def _buf_pair(repo: Path) -> tuple[Path, Path]:
+    """One contract (and what it imports) as two buf modules: HEAD and the working tree."""
+    pair = WORK_DIR / "breaking" / "pair"
+    shutil.rmtree(pair, ignore_errors=True)
+    first = sorted((repo / "proto" / "bench").glob("*.proto"))[0]
+    for side in ("previous", "current"):
+        module = pair / side
+        shutil.copytree(repo / "proto", module, ignore=shutil.ignore_patterns("*.proto"))
+        for p in (repo / "proto").rglob("*.proto"):
+            if p.parent.name != "bench" or p == first or p.name == "shared.proto":
+                (module / p.relative_to(repo / "proto")).write_bytes(p.read_bytes())
+        shutil.copytree(OPTIONS_ROOT / "contract", module / "contract")
+        (module / "buf.yaml").write_text("version: v2\nbreaking:\n  use:\n    - WIRE_JSON\n")
+    head = subprocess.run(["git", "show", f"HEAD:proto/bench/{first.name}"], cwd=repo, capture_output=True, check=True)
+    (pair / "previous" / "bench" / first.name).write_bytes(head.stdout)
+    return pair / "previous", pair / "current"
+
+
+def run(opts: Opts) -> int:
+    repo = _repo(opts.n, opts.seed)
+    ours = [sys.executable, "-c", RUNNER, "breaking", "proto", "--against", "HEAD"]
+    env_ok = (100,)  # the corpus carries one breaking change on purpose
+    whole = _median(ours, repo, opts.runs, env_ok)
+    previous, current = _buf_pair(repo)
+    pair_ours = _median(
+        [sys.executable, "-c", RUNNER, "breaking", str(current), "--against", str(previous), "--category", "WIRE_JSON"],
+        repo,
+        opts.runs,
+        env_ok,
+    )
+    buf = shutil.which("buf") or str(REPO_ROOT / ".venv" / "bin" / "buf")
+    pair_buf = _median([buf, "breaking", str(current), "--against", str(previous)], repo, opts.runs, env_ok)
+    goals = [
+        (f"breaking, {opts.n} contracts vs git ref", whole, "< 2.00 s", whole < 2.0),
+        ("breaking, one pair", pair_ours, f"< buf {pair_buf:.2f} s", pair_ours < pair_buf),
+        ("buf breaking, one pair", pair_buf, "", True),
+    ]
+    print(f"{'measurement':40} {'median':>8}  target")
+    for label, seconds, target, met in goals:
+        verdict = "" if not target else ("ok" if met else "MISS")
+        print(f"{label:40} {seconds:7.2f}s  {target} {verdict}")
+    missed = any(not met for *_, met in goals)
+    return 1 if missed and opts.strict else 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(Options(n=int(sys.argv[1]) if len(sys.argv) > 1 else 200, runs=3)))

@@ -1,0 +1,112 @@
+"""Rows per second through the generated warehouse writers, against the raw driver path in the same run.
+
+PostgreSQL: the writer (COPY into a temp table + upsert) vs raw psycopg COPY of the same rows into the same
+table shape. DuckDB: the writer (Arrow + upsert) vs a raw Arrow insert. Targets: at least 0.7x each.
+Run: .venv/bin/python benchmarks/warehouse_speed.py [rows]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg
+import pyarrow as pa  # type: ignore[import-untyped]
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from contract_runtime.warehouse import writer_for
+from contract_runtime.warehouse._base import as_json, plain
+from contract_runtime.warehouse.duckdb import DuckDBWriter
+
+from codegen.emitters.sql_ddl import table_statements
+from codegen.emitters.sql_model import build_table
+from tests.warehouse.fixtures import PG_DSN, PORT, Shipment, contract, shipments
+
+TABLE = build_table(contract(), PORT)
+
+
+def _rows(records: list[Shipment], json_cols: set[str], columns: dict[str, str]) -> list[tuple[Any, ...]]:
+    by_wire = {f.encode_name: f.name for f in __import__("msgspec").structs.fields(Shipment)}
+    attrs = [(by_wire[w], c in json_cols) for c, w in columns.items()]
+    return [tuple(as_json(getattr(r, a)) if j else plain(getattr(r, a)) for a, j in attrs) for r in records]
+
+
+def bench_postgres(records: list[Shipment]) -> tuple[float, float]:
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    con = psycopg.connect(PG_DSN)
+    try:
+        ddl = {"postgres": ";\n".join(table_statements(TABLE, "postgres", qualified=f"{schema}.shipments"))}
+        writer = writer_for(con, Shipment, f"{schema}.shipments", ["shipmentId"], ddl, validate=False)
+        writer.ensure_table()
+        con.execute(f"CREATE TABLE {schema}.raw (LIKE {schema}.shipments INCLUDING ALL)")
+        con.commit()
+        t0 = time.perf_counter()
+        writer.write(records)
+        t_writer = time.perf_counter() - t0
+        # raw COPY gets rows already converted: the same rows, none of the writer's work
+        rows = _rows(records, {"parcel", "labels", "extra"}, writer.columns)
+        cols = ", ".join(writer.columns)
+        t0 = time.perf_counter()
+        with con.cursor() as cur, cur.copy(f"COPY {schema}.raw ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        con.commit()
+        t_raw = time.perf_counter() - t0
+        return len(records) / t_writer, len(records) / t_raw
+    finally:
+        con.rollback()
+        con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        con.commit()
+        con.close()
+
+
+def bench_duckdb(records: list[Shipment]) -> tuple[float, float]:
+    con = duckdb.connect()
+    ddl = {"duckdb": ";\n".join(table_statements(TABLE, "duckdb"))}
+    writer = writer_for(con, Shipment, "logistics.shipments", ["shipmentId"], ddl, validate=False)
+    writer.ensure_table()
+    con.execute("CREATE TABLE logistics.raw AS SELECT * FROM logistics.shipments LIMIT 0")
+    t0 = time.perf_counter()
+    writer.write(records)
+    t_writer = time.perf_counter() - t0
+    rows = _rows(records, {"tags", "parcel", "labels", "extra"}, writer.columns)
+    t0 = time.perf_counter()
+    names = list(writer.columns)
+    cols = list(zip(*rows, strict=False))
+    arrow = pa.Table.from_arrays(
+        [
+            pa.array([str(v) for v in c]) if n == "shipment_id" else pa.array(c)
+            for n, c in zip(names, cols, strict=True)
+        ],
+        names=names,
+    )
+    con.register("raw_rows", arrow)
+    assert isinstance(writer, DuckDBWriter)
+    types = writer._types
+    select = ", ".join(
+        f"CAST(CAST({n} AS JSON) AS {types[n]})" if n in ("tags", "parcel", "labels") else f"CAST({n} AS {types[n]})"
+        for n in names
+    )
+    con.execute(f"INSERT INTO logistics.raw SELECT {select} FROM raw_rows")
+    t_raw = time.perf_counter() - t0
+    return len(records) / t_writer, len(records) / t_raw
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    records = list(shipments(n))
+    for name, bench in (("postgres", bench_postgres), ("duckdb", bench_duckdb)):
+        writer, raw = bench(records)
+        print(
+            f"{name:9s} writer {writer:10,.0f} rows/s   raw {raw:10,.0f} rows/s   "
+            f"ratio {writer / raw:.2f}x (target 0.7x)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""`contract-codegen breaking`: compare every contract with its previous version.
+
+Exit codes: 0 no breaking change (warnings may be printed); 100 at least one breaking change;
+1 a usage error (unknown category, --against that is no directory, lock file or git ref);
+2 a contract error in the current or the previous version (printed as diagnostics).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from codegen import ir
+from codegen.diagnostics import ContractError, Diagnostic
+
+EXIT_BREAKING = 100
+EXIT_USAGE = 1
+EXIT_CONTRACT_ERROR = 2
+MODES = [m.value for m in ir.Compatibility]
+
+
+def _usage(message: str) -> None:
+    click.echo(f"contract-codegen breaking: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _contract_errors(diagnostics: list[Diagnostic], which: str) -> None:
+    errors = [d for d in diagnostics if d.is_error]
+    if not errors:
+        return
+    for d in sorted(set(diagnostics)):
+        click.echo(d.format(), err=True)
+    click.echo(f"{len(set(errors))} errors in the {which} version; nothing compared", err=True)
+    sys.exit(EXIT_CONTRACT_ERROR)
+
+
+@click.command("breaking")
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--against",
+    required=True,
+    help="The previous version: a directory of contracts, a git ref (branch, tag, commit) or a contracts.lock.json.",
+)
+@click.option(
+    "-I", "--proto-path", "proto_paths", multiple=True, type=click.Path(path_type=str), help="Import root for .proto."
+)
+@click.option(
+    "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Configuration file."
+)
+@click.option(
+    "--mode",
+    type=click.Choice(MODES, case_sensitive=False),
+    default=None,
+    help="Compatibility mode for every contract [default: each contract's declared `compatibility`].",
+)
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    help="Rule category (repeatable): WIRE, WIRE_JSON, FILE, VALUES, METADATA [default: FILE, VALUES, METADATA].",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "junit", "github"]), default="text", show_default=True
+)
+@click.option(
+    "--update-lock",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="When clean, record the current contracts in this lock file.",
+)
+def breaking(
+    inputs: tuple[str, ...],
+    against: str,
+    proto_paths: tuple[str, ...],
+    config_file: Path | None,
+    mode: str | None,
+    categories: tuple[str, ...],
+    fmt: str,
+    update_lock: Path | None,
+) -> None:
+    """Report every breaking change of INPUTS (files or folders) against a previous version.
+
+    Findings print as `path:line:col: RULE_ID message` (or JSON lines, JUnit XML, GitHub annotations).
+    See docs/breaking-changes.md for the rules, categories and modes.
+    """
+    from codegen.compat import output, rules, sources
+    from codegen.compat.backward import check
+    from codegen.compat.lockfile import write_lock
+    from codegen.config import load_config
+
+    try:
+        wanted = rules.parse_categories(categories) if categories else rules.DEFAULT_CATEGORIES
+    except ValueError as exc:
+        _usage(str(exc))
+    try:
+        cfg = load_config(config_file, inputs, None, proto_paths, ())
+    except ContractError as exc:
+        _contract_errors(exc.diagnostics, "current")
+        raise  # unreachable: every config error is an error diagnostic
+    current = sources.compile_current(cfg)
+    _contract_errors(current.diagnostics, "current")
+    try:
+        previous = sources.load_against(against, cfg)
+    except sources.SourceError as exc:
+        _usage(str(exc))
+    _contract_errors(previous.diagnostics, "previous")
+    current_contracts = current.contracts
+
+    chosen = ir.Compatibility(mode.upper()) if mode else None
+    findings = check(previous.contracts, current_contracts, chosen, wanted)
+    names = sorted({c.name for c in current_contracts})
+    click.echo(output.render(fmt, findings, names), nl=False)
+    errors = sum(1 for f in findings if f.is_error)
+    warnings = len(findings) - errors
+    click.echo(
+        f"{len(current.contracts)} contracts checked against {against}: "
+        f"{errors} breaking change{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}",
+        err=True,
+    )
+    if errors:
+        sys.exit(EXIT_BREAKING)
+    if update_lock is not None:
+        write_lock(current_contracts, update_lock)

@@ -1,0 +1,131 @@
+"""The one directional check, ``backward(previous, current)``, and the modes built from it.
+
+BACKWARD: readers on the current version can read data written with the previous one.
+FORWARD:  ``backward`` with the arguments swapped (readers on the previous version read current data).
+FULL:     both. ``*_TRANSITIVE``: against every earlier version, not only the latest.
+Metadata rules (ports, PII, service levels) look forward in time only: they run once per pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from codegen import ir
+from codegen.compat import json_rules, meta_rules, proto_rules
+from codegen.compat.checker import Check
+from codegen.compat.findings import Finding, make_finding, unique_sorted
+from codegen.compat.pairing import pair_by
+from codegen.compat.rules import DEFAULT_CATEGORIES, Category
+from codegen.compat.versions_order import version_key
+
+FORWARD_MODES = {ir.Compatibility.FORWARD, ir.Compatibility.FORWARD_TRANSITIVE}
+FULL_MODES = {ir.Compatibility.FULL, ir.Compatibility.FULL_TRANSITIVE}
+TRANSITIVE_MODES = {
+    ir.Compatibility.BACKWARD_TRANSITIVE,
+    ir.Compatibility.FORWARD_TRANSITIVE,
+    ir.Compatibility.FULL_TRANSITIVE,
+}
+
+
+def backward(previous: ir.Contract, current: ir.Contract, metadata: bool = True) -> list[Finding]:
+    """Every way in which ``current`` fails to read what ``previous`` described (all categories)."""
+    check = Check(previous, current)
+    if check.protobuf and previous.source.package != current.source.package:
+        message = f'package changed from "{previous.source.package or ""}" to "{current.source.package or ""}"'
+        check.report("FILE_SAME_PACKAGE", current.location, message)
+    if previous.root != current.root:
+        message = f"root record changed from {previous.root} to {current.root}"
+        check.report("CONTRACT_SAME_ROOT", current.location, message)
+    _records(check)
+    _enums(check)
+    if metadata:
+        meta_rules.check_contract(check)
+    return check.findings
+
+
+def _records(check: Check) -> None:
+    records = pair_by(check.previous.records, check.current.records, lambda r: r.id)
+    for r in records.deleted:
+        check.report_deleted("MESSAGE_NO_DELETE", r.location, f"record {r.id} deleted")
+    for a, b in records.paired:
+        if check.protobuf:
+            proto_rules.check_record(check, a, b)
+        else:
+            json_rules.check_record(check, a, b)
+        key = (lambda f: f.proto.number if f.proto else f.name) if check.protobuf else (lambda f: f.name)
+        for fa, fb in pair_by(a.fields, b.fields, key).paired:
+            meta_rules.check_field(check, b, fa, fb)
+
+
+def _enums(check: Check) -> None:
+    enums = pair_by(check.previous.enums, check.current.enums, lambda e: e.id)
+    for e in enums.deleted:
+        check.report_deleted("ENUM_NO_DELETE", e.location, f"enum {e.id} deleted")
+    for a, b in enums.paired:
+        if check.protobuf:
+            proto_rules.check_enum(check, a, b)
+        else:
+            json_rules.check_enum(check, a, b)
+
+
+def forward(previous: ir.Contract, current: ir.Contract) -> list[Finding]:
+    """``backward`` swapped: old readers on current data. Places flip: a 'deletion' is an addition."""
+    swapped = backward(current, previous, metadata=False)
+    return [
+        replace(f, contract=current.name, in_previous=not f.in_previous, message=f"forward: {f.message}")
+        for f in swapped
+    ]
+
+
+def check_pair(previous: ir.Contract, current: ir.Contract, mode: ir.Compatibility) -> list[Finding]:
+    if mode is ir.Compatibility.NONE:  # no promise about data; ports, PII and service levels still count
+        return [f for f in backward(previous, current) if Category.METADATA in f.categories]
+    findings: list[Finding] = []
+    if mode not in FORWARD_MODES:
+        findings += backward(previous, current)
+    if mode in FORWARD_MODES or mode in FULL_MODES:
+        findings += forward(previous, current)
+        if mode in FORWARD_MODES:  # metadata is checked once whatever the data direction
+            findings += [f for f in backward(previous, current) if Category.METADATA in f.categories]
+    return findings
+
+
+def check(
+    previous: Sequence[ir.Contract],
+    current: Sequence[ir.Contract],
+    mode: ir.Compatibility | None = None,
+    categories: Iterable[Category] = DEFAULT_CATEGORIES,
+) -> list[Finding]:
+    """Compare every current contract with its earlier versions (matched by name).
+
+    ``previous`` may hold several versions of a contract (a lock file keeps a history): the latest is
+    checked, or every one under a transitive mode. ``mode`` overrides each contract's declared mode."""
+    wanted = frozenset(categories)
+    by_name: dict[str, list[ir.Contract]] = {}
+    for p in previous:
+        by_name.setdefault(p.name, []).append(p)
+    current_names = {c.name for c in current}
+    findings: list[Finding] = []
+    for name, versions in sorted(by_name.items()):
+        if name not in current_names:
+            latest = max(versions, key=lambda c: version_key(c.version))
+            message = f"contract {name!r} (version {latest.version}) deleted"
+            findings.append(make_finding("CONTRACT_NO_DELETE", latest.location, message, name, in_previous=True))
+    for c in current:
+        findings += check_contract(by_name.get(c.name, []), c, mode)
+    return unique_sorted([f for f in findings if wanted.intersection(f.categories)])
+
+
+def check_contract(
+    versions: Sequence[ir.Contract], current: ir.Contract, mode: ir.Compatibility | None = None
+) -> list[Finding]:
+    """One contract against its earlier versions, under ``mode`` or the contract's declared one."""
+    if not versions:
+        return []
+    if versions[-1] == current and len(versions) == 1:
+        return []  # unchanged (paths included): nothing can have broken
+    effective = mode or current.compatibility
+    ordered = sorted(versions, key=lambda c: version_key(c.version))
+    against = ordered if effective in TRANSITIVE_MODES else ordered[-1:]
+    return [f for p in against for f in check_pair(p, current, effective)]

@@ -1,0 +1,159 @@
+"""Where previous versions come from: a directory, a git ref, or a lock file.
+
+A directory or a git ref is compiled with the same pipeline as the current inputs. For a git ref the
+input paths are exported with `git archive` into a temporary directory; the places in the IR are then
+rewritten so that they read as the files' paths in the working tree (what a reader can open).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codegen import ir, pipeline
+from codegen.compat.lockfile import LockError, read_lock
+from codegen.config import Config
+from codegen.diagnostics import Diagnostic, Location, display_path
+
+
+class SourceError(Exception):
+    """The --against value cannot be used (usage error, exit 1)."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    contracts: list[ir.Contract]
+    diagnostics: list[Diagnostic]  # contract errors in the loaded version (exit 2 when any is an error)
+
+
+def compile_current(config: Config) -> Loaded:
+    compiled = pipeline.compile_inputs(config)
+    return Loaded(list(compiled.contracts), compiled.diagnostics.items)
+
+
+def roots(config: Config) -> list[Path]:
+    return list(config.proto_paths) or pipeline.default_proto_paths(config.inputs)
+
+
+def load_against(against: str, config: Config) -> Loaded:
+    """The previous version: a directory, a lock file or a git ref, compiled like the current inputs."""
+    path = Path(against)
+    if path.is_dir():
+        return _compile_dir(path, config)
+    if path.is_file():
+        try:
+            return Loaded(read_lock(path), [])
+        except LockError as exc:
+            raise SourceError(str(exc)) from None
+    return load_git_ref(against, config)
+
+
+def _compile_dir(path: Path, config: Config) -> Loaded:
+    """The directory stands for the inputs as a whole, as `buf breaking --against <dir>` does."""
+    cfg = dataclasses.replace(config, inputs=(path,), proto_paths=())
+    return compile_current(cfg)
+
+
+def _git(args: Sequence[str], cwd: Path) -> bytes:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    if result.returncode != 0:
+        message = result.stderr.decode(errors="replace").strip().splitlines()
+        raise SourceError(f"git {' '.join(args[:2])}: {message[-1] if message else 'failed'}")
+    return result.stdout
+
+
+def load_git_ref(ref: str, config: Config) -> Loaded:
+    cwd = Path.cwd()
+    try:
+        top = Path(_git(["rev-parse", "--show-toplevel"], cwd).decode().strip()).resolve()
+    except (SourceError, FileNotFoundError):
+        raise SourceError(f"--against {ref!r} is neither a directory, a lock file nor a git ref here") from None
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd)
+    except SourceError:
+        raise SourceError(f"--against {ref!r} is neither a directory, a lock file nor a git ref") from None
+    wanted = [p.resolve() for p in (*config.inputs, *config.proto_paths)]
+    outside = [p for p in wanted if not p.is_relative_to(top)]
+    if outside:
+        raise SourceError(f"{display_path(outside[0])} is outside the git repository {display_path(top)}")
+    rels = sorted({p.relative_to(top).as_posix() or "." for p in wanted})
+    listed = _git(["ls-tree", "-r", "--name-only", "-z", ref, "--", *rels], top).split(b"\0")
+    files = [name.decode() for name in listed if name]
+    with tempfile.TemporaryDirectory(prefix="contract-codegen-against-") as tmp:
+        root = Path(tmp).resolve()
+        if files:
+            archive = _git(["archive", "--format=tar", ref, "--", *files], top)
+            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+                tar.extractall(root, filter="data")
+
+        def moved(p: Path) -> Path:
+            return root / p.resolve().relative_to(top)
+
+        inputs = tuple(moved(p) for p in config.inputs if moved(p).exists())
+        if not inputs:
+            return Loaded([], [])  # nothing there at that ref: every contract is new
+        cfg = dataclasses.replace(
+            config,
+            inputs=inputs,
+            proto_paths=tuple(moved(p) for p in roots(config)),
+        )
+        # Compiled from the same place relative to the working directory, the previous version's paths
+        # read exactly as the working tree's: no rewriting, and unchanged contracts compare equal.
+        return _compile_in(moved(cwd), cfg)
+
+
+def _compile_in(where: Path, config: Config) -> Loaded:
+    where.mkdir(parents=True, exist_ok=True)
+    back = Path.cwd()
+    os.chdir(where)
+    try:
+        return compile_current(config)
+    finally:
+        os.chdir(back)
+
+
+def _move_path(path: str, prefix: str, shown: str) -> str:
+    if path == prefix or path.startswith(prefix + "/"):
+        rest = path[len(prefix) :].lstrip("/")
+        return f"{shown}/{rest}" if shown not in ("", ".") else rest
+    return path
+
+
+def _move(loc: Location, prefix: str, shown: str) -> Location:
+    return Location(_move_path(loc.path, prefix, shown), loc.line, loc.col)
+
+
+def relocate(contract: ir.Contract, prefix: str, shown: str) -> ir.Contract:
+    """Every path in the contract's IR under ``prefix`` rewritten to lie under ``shown``."""
+    result = _relocate(contract, prefix, shown)
+    assert isinstance(result, ir.Contract)
+    return result
+
+
+def _relocate(node: Any, prefix: str, shown: str) -> Any:
+    if isinstance(node, Location):
+        return _move(node, prefix, shown)
+    if isinstance(node, ir.Source):
+        return dataclasses.replace(
+            node,
+            path=_move_path(node.path, prefix, shown),
+            files=tuple(_move_path(f, prefix, shown) for f in node.files),
+        )
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        changes = {}
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            if isinstance(value, tuple) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+                changes[f.name] = _relocate(value, prefix, shown)
+        return dataclasses.replace(node, **changes)
+    if isinstance(node, tuple):
+        return tuple(_relocate(x, prefix, shown) for x in node)
+    return node

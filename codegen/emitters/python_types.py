@@ -1,0 +1,374 @@
+"""IR types -> Python annotations for msgspec Structs, with the checks msgspec cannot express.
+
+``TypeRenderer`` turns one contract's IR types into annotation source text. Constraints msgspec's
+``Meta`` supports go into ``typing.Annotated[..., msgspec.Meta(...)]``; the rest (string formats,
+decimal digits and bounds, uniqueItems) become calls to ``contract_runtime`` in ``__post_init__``.
+What msgspec cannot represent at all (some unions, map keys) is reported as E042.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from codegen import ir
+from codegen.diagnostics import Diagnostic, Location
+
+# The string formats contract_runtime.check_format knows (a test keeps the two lists equal).
+RUNTIME_FORMATS = frozenset({"email", "hostname", "idn-email", "ipv4", "ipv6", "uri", "uri-reference"})
+
+INT_BOUNDS: dict[ir.Scalar, tuple[int, int]] = {
+    ir.Scalar.INT32: (-(2**31), 2**31 - 1),
+    ir.Scalar.INT64: (-(2**63), 2**63 - 1),
+    ir.Scalar.UINT32: (0, 2**32 - 1),
+    ir.Scalar.UINT64: (0, 2**64 - 1),
+}
+FLOATS = frozenset({ir.Scalar.FLOAT32, ir.Scalar.FLOAT64})
+SCALAR_TYPES: dict[ir.Scalar, str] = {
+    ir.Scalar.BOOL: "bool",
+    ir.Scalar.INT32: "int",
+    ir.Scalar.INT64: "int",
+    ir.Scalar.UINT32: "int",
+    ir.Scalar.UINT64: "int",
+    ir.Scalar.FLOAT32: "float",
+    ir.Scalar.FLOAT64: "float",
+    ir.Scalar.DECIMAL: "decimal.Decimal",
+    ir.Scalar.STRING: "str",
+    ir.Scalar.BYTES: "bytes",
+    ir.Scalar.DATE: "datetime.date",
+    ir.Scalar.TIME: "datetime.time",
+    ir.Scalar.DATETIME: "datetime.datetime",
+    ir.Scalar.DURATION: "datetime.timedelta",
+    ir.Scalar.UUID: "uuid.UUID",
+}
+# Which constraints msgspec's Meta accepts per kind (decimal bounds are checked by the runtime).
+LENGTH_KINDS = frozenset({ir.Scalar.STRING, ir.Scalar.BYTES})
+NUMERIC_KINDS = frozenset(INT_BOUNDS) | FLOATS | {ir.Scalar.DECIMAL}
+MAP_KEY_KINDS = frozenset(INT_BOUNDS) | {ir.Scalar.STRING, ir.Scalar.UUID}
+# Union members a Literal of the same JSON kind may sit beside (msgspec merges them).
+PLAIN_WITH_LITERALS = frozenset({"str", "int32", "int64", "uint32", "uint64"})
+
+
+class Unrepresentable(Exception):
+    """Raised inside the renderer; turned into one diagnostic at the field being rendered."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+def num(value: int | float) -> str:
+    """A Python literal for a JSON number (inf/nan cannot be literals)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f'float("{value}")'
+    return repr(value)
+
+
+@dataclass
+class Meta:
+    """Keyword arguments of one ``msgspec.Meta(...)``: constraints and docs as source text, plus the
+    extra JSON Schema keywords (merged into one ``extra_json_schema`` dict)."""
+
+    kwargs: list[tuple[str, str]] = field(default_factory=list)
+    schema: dict[str, ir.JsonValue] = field(default_factory=dict)
+
+    def __add__(self, other: Meta) -> Meta:
+        return Meta(self.kwargs + other.kwargs, {**self.schema, **other.schema})
+
+    def source(self) -> str:
+        kwargs = list(self.kwargs)
+        if self.schema:
+            kwargs.append(("extra_json_schema", repr(dict(sorted(self.schema.items())))))
+        return "msgspec.Meta(" + ", ".join(f"{k}={v}" for k, v in kwargs) + ")"
+
+    def __bool__(self) -> bool:
+        return bool(self.kwargs or self.schema)
+
+
+def annotated(base: str, meta: Meta) -> str:
+    return f"typing.Annotated[{base}, {meta.source()}]" if meta else base
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A record that is a variant of a discriminated union: msgspec's tag_field / tag."""
+
+    field: str
+    value: str | int
+
+
+class TypeRenderer:
+    def __init__(
+        self, contract: ir.Contract, class_names: dict[str, str], tags: dict[str, Tag], enum_kinds: dict[str, str]
+    ) -> None:
+        self.contract = contract
+        self.class_names = class_names  # Record.id / Enum.id -> Python class name
+        self.tags = tags  # Record.id -> its tag when it is a union variant
+        self.enum_kinds = enum_kinds  # Enum.id -> "str" | "int"
+
+    # -- annotations -----------------------------------------------------------------------------
+
+    def annotation(self, t: ir.Type, doc: Meta | None = None) -> str:
+        """The annotation for ``t``; ``doc`` (description, examples) merges into a scalar's or an
+        array's Meta, or wraps the whole type."""
+        doc = doc or Meta()
+        if isinstance(t, ir.ScalarType):
+            return annotated(SCALAR_TYPES[t.kind], self.scalar_meta(t) + doc)
+        if isinstance(t, ir.ArrayType):
+            sizes = Meta(
+                [(k, repr(v)) for k, v in (("min_length", t.min_items), ("max_length", t.max_items)) if v is not None]
+            )
+            return annotated(f"list[{self.annotation(t.items)}]", sizes + doc)
+        return annotated(self._plain(t), doc)
+
+    def _plain(self, t: ir.Type) -> str:
+        if isinstance(t, (ir.ScalarType, ir.ArrayType)):
+            return self.annotation(t)
+        if isinstance(t, (ir.EnumType, ir.RecordType)):
+            return self.class_names[t.ref]
+        if isinstance(t, ir.TupleType):
+            inner = ", ".join(self.annotation(i) for i in t.items) or "()"
+            return f"tuple[{inner}]"
+        if isinstance(t, ir.MapType):
+            return f"dict[{self._map_key(t.key)}, {self.annotation(t.value)}]"
+        if isinstance(t, ir.NullableType):
+            inner = self.annotation(t.inner)
+            return inner if inner == "typing.Any" or _has_none(t.inner) else f"{inner} | None"
+        if isinstance(t, ir.LiteralType):
+            return f"typing.Literal[{t.value!r}]"
+        if isinstance(t, ir.UnionType):
+            return self._union(t)
+        return "typing.Any"  # JsonType
+
+    def _map_key(self, key: ir.ScalarType) -> str:
+        if key.kind not in MAP_KEY_KINDS:
+            raise Unrepresentable("E042", f"map keys of type {key.kind.value} cannot be JSON object keys")
+        return self.annotation(key)
+
+    def _union(self, t: ir.UnionType) -> str:
+        variants = flatten_union(t)
+        if any(isinstance(v, ir.JsonType) for v in variants):
+            return "typing.Any"  # any JSON value already includes every other variant
+        parts: dict[str, ir.Type | None] = {}
+        for v in variants:
+            parts.setdefault("None" if v is None else self.annotation(v), v)
+        self.check_union(list(parts.values()))
+        return " | ".join(parts)
+
+    def scalar_meta(self, t: ir.ScalarType) -> Meta:
+        c = t.constraints
+        self._check_applicable(t)
+        m = Meta()
+        if t.kind in INT_BOUNDS:
+            m.kwargs += int_bounds(t.kind, c)
+        elif t.kind in FLOATS:
+            bounds = (("ge", c.minimum), ("le", c.maximum), ("gt", c.exclusive_minimum), ("lt", c.exclusive_maximum))
+            m.kwargs += [(k, num(v)) for k, v in bounds if v is not None]
+            if c.multiple_of is not None:
+                m.kwargs.append(("multiple_of", num(c.multiple_of)))
+        elif t.kind in LENGTH_KINDS:
+            lengths = (("min_length", c.min_length), ("max_length", c.max_length))
+            m.kwargs += [(k, repr(v)) for k, v in lengths if v is not None]
+            if c.pattern is not None:
+                m.kwargs.append(("pattern", repr(c.pattern)))
+        elif t.kind is ir.Scalar.DATETIME:
+            m.kwargs.append(("tz", "True"))
+        elif t.kind is ir.Scalar.DECIMAL and (t.precision is not None or t.scale is not None):
+            # Checked by contract_runtime.check_decimal; kept in the JSON Schema for readers.
+            digits = {"x-precision": t.precision, "x-scale": t.scale}
+            m.schema.update({k: v for k, v in digits.items() if v is not None})
+        if t.format is not None and t.format not in RUNTIME_FORMATS:
+            m.schema["format"] = t.format  # an annotation only, as JSON Schema treats unknown formats
+        return m
+
+    def _check_applicable(self, t: ir.ScalarType) -> None:
+        c = t.constraints
+        numeric = (c.minimum, c.maximum, c.exclusive_minimum, c.exclusive_maximum, c.multiple_of)
+        if t.kind not in NUMERIC_KINDS and any(v is not None for v in numeric):
+            raise Unrepresentable("E043", f"numeric bounds do not apply to a {t.kind.value} value")
+        if t.kind not in LENGTH_KINDS and (c.min_length is not None or c.max_length is not None):
+            raise Unrepresentable("E043", f"length bounds do not apply to a {t.kind.value} value")
+        if t.kind is not ir.Scalar.STRING and c.pattern is not None:
+            raise Unrepresentable("E043", f"a pattern does not apply to a {t.kind.value} value")
+
+    # -- unions ----------------------------------------------------------------------------------
+
+    def check_union(self, variants: list[ir.Type | None]) -> None:
+        """msgspec picks a union's variant by the JSON kind of the value, so each kind may map to one
+        type (literals may join a plain str or int; tagged records share the object kind)."""
+        families: dict[str, list[str]] = {}
+        for v in variants:
+            family, label = self._family(v)
+            families.setdefault(family, []).append(label)
+        for family, labels in sorted(families.items()):
+            if family == "object":
+                self._check_objects(labels)
+                continue
+            types = [lbl for lbl in labels if not lbl.startswith("Literal")]
+            mixes_literal = len(types) < len(labels) and types and types[0] not in PLAIN_WITH_LITERALS
+            if family != "null" and (len(types) > 1 or mixes_literal):
+                raise Unrepresentable(
+                    "E042",
+                    f"union of {', '.join(labels)} cannot be decoded: their values all arrive as JSON {family} "
+                    "(use a discriminator or a single type)",
+                )
+
+    def _check_objects(self, labels: list[str]) -> None:
+        tagged = [lbl for lbl in labels if lbl.startswith("tagged:")]
+        if len(labels) > 1 and len(tagged) != len(labels):
+            raise Unrepresentable(
+                "E042",
+                f"union of {len(labels)} object types without a discriminator cannot be decoded "
+                "(give every variant a const field named by a discriminator)",
+            )
+        if len({lbl.split(":")[1] for lbl in tagged}) > 1:
+            raise Unrepresentable("E042", "union variants use different discriminator fields")
+
+    def _family(self, v: ir.Type | None) -> tuple[str, str]:
+        """(JSON kind the value arrives as, a label for messages)."""
+        if v is None:
+            return "null", "null"
+        if isinstance(v, ir.ScalarType):
+            if v.kind is ir.Scalar.BOOL:
+                return "bool", "bool"
+            if v.kind in INT_BOUNDS or v.kind in FLOATS:
+                return "number" if v.kind in FLOATS else "integer", v.kind.value
+            return "string", "str" if v.kind is ir.Scalar.STRING else v.kind.value
+        if isinstance(v, ir.EnumType):
+            kind = self.enum_kinds[v.ref]
+            return ("string" if kind == "str" else "integer"), f"enum {self.class_names[v.ref]}"
+        if isinstance(v, ir.LiteralType):
+            if isinstance(v.value, bool):
+                return "bool", "bool"
+            return ("string" if isinstance(v.value, str) else "integer"), f"Literal[{v.value!r}]"
+        if isinstance(v, (ir.ArrayType, ir.TupleType)):
+            return "array", "array"
+        if isinstance(v, ir.RecordType):
+            tag = self.tags.get(v.ref)
+            return "object", f"tagged:{tag.field}" if tag else f"record:{v.ref}"
+        return "object", "map"
+
+
+def flatten_union(t: ir.UnionType) -> list[ir.Type | None]:
+    """Variants with nested unions and nullables spread out; None stands for null."""
+    out: list[ir.Type | None] = []
+    for v in t.variants:
+        if isinstance(v, ir.UnionType):
+            out.extend(flatten_union(v))
+        elif isinstance(v, ir.NullableType):
+            inner = v.inner
+            out.extend(flatten_union(inner) if isinstance(inner, ir.UnionType) else [inner])
+            out.append(None)
+        else:
+            out.append(v)
+    return out
+
+
+def _has_none(t: ir.Type) -> bool:
+    return isinstance(t, ir.NullableType) or (isinstance(t, ir.UnionType) and None in flatten_union(t))
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def int_range(kind: ir.Scalar, c: ir.Constraints) -> tuple[int, int]:
+    """The width's bounds narrowed by the contract's, as inclusive integers."""
+    lo, hi = INT_BOUNDS[kind]
+    if c.minimum is not None:
+        lo = max(lo, math.ceil(c.minimum))
+    if c.exclusive_minimum is not None:
+        lo = max(lo, math.floor(c.exclusive_minimum) + 1)
+    if c.maximum is not None:
+        hi = min(hi, math.floor(c.maximum))
+    if c.exclusive_maximum is not None:
+        hi = min(hi, math.ceil(c.exclusive_maximum) - 1)
+    return lo, hi
+
+
+def int_bounds(kind: ir.Scalar, c: ir.Constraints) -> list[tuple[str, str]]:
+    """Meta keywords for an integer: bounds msgspec can hold (int64); the rest is a runtime check."""
+    lo, hi = int_range(kind, c)
+    kwargs = [(k, repr(v)) for k, v in (("ge", lo), ("le", hi)) if INT64_MIN <= v <= INT64_MAX]
+    if c.multiple_of is not None:
+        if isinstance(c.multiple_of, float) and not c.multiple_of.is_integer():
+            raise Unrepresentable("E043", f"an integer cannot be a multiple of the fraction {c.multiple_of}")
+        kwargs.append(("multiple_of", repr(int(c.multiple_of))))
+    return kwargs
+
+
+def wide_int_kwargs(t: ir.ScalarType) -> list[tuple[str, str]]:
+    """Bounds beyond int64 (uint64's maximum), which msgspec's Meta cannot hold."""
+    lo, hi = int_range(t.kind, t.constraints)
+    return [(k, repr(v)) for k, v in (("ge", lo), ("le", hi)) if not INT64_MIN <= v <= INT64_MAX]
+
+
+def walk_types(t: ir.Type, visit: Callable[[ir.Type, bool], None], top: bool = True) -> None:
+    """Call ``visit(node, at_top)`` for ``t`` and every type nested in it (not into records)."""
+    visit(t, top)
+    if isinstance(t, ir.NullableType):
+        walk_types(t.inner, visit, top)
+    elif isinstance(t, ir.ArrayType):
+        walk_types(t.items, visit, False)
+    elif isinstance(t, ir.TupleType):
+        for i in t.items:
+            walk_types(i, visit, False)
+    elif isinstance(t, ir.MapType):
+        walk_types(t.value, visit, False)
+    elif isinstance(t, ir.UnionType):
+        for v in t.variants:
+            walk_types(v, visit, False)
+
+
+def runtime_checks(t: ir.Type) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The contract_runtime calls one field needs: (function, keyword arguments as source)."""
+    formats: set[str] = set()
+    decimals: set[tuple[tuple[str, str], ...]] = set()
+    wide_ints: set[tuple[tuple[str, str], ...]] = set()
+    unique = False
+
+    def visit(node: ir.Type, top: bool) -> None:
+        nonlocal unique
+        if isinstance(node, ir.ScalarType) and node.format in RUNTIME_FORMATS:
+            formats.add(node.format)
+        if isinstance(node, ir.ScalarType) and node.kind is ir.Scalar.DECIMAL:
+            kwargs = decimal_kwargs(node)
+            if kwargs:
+                decimals.add(tuple(kwargs))
+        if isinstance(node, ir.ScalarType) and node.kind in INT_BOUNDS and wide_int_kwargs(node):
+            wide_ints.add(tuple(wide_int_kwargs(node)))
+        if isinstance(node, ir.ArrayType) and node.unique_items:
+            if not top:
+                raise Unrepresentable("E043", "uniqueItems is only enforced on an array that is the field itself")
+            unique = True
+
+    walk_types(t, visit)
+    if len(formats) > 1:
+        raise Unrepresentable("E043", f"one field mixes string formats {', '.join(sorted(formats))}")
+    if len(decimals) > 1 or len(wide_ints) > 1:
+        raise Unrepresentable("E043", "one field mixes numbers with different precision, scale or bounds")
+    calls: list[tuple[str, list[tuple[str, str]]]] = []
+    if unique:
+        calls.append(("check_unique", []))
+    calls += [("check_format", [("fmt", repr(f))]) for f in sorted(formats)]
+    calls += [("check_decimal", list(d)) for d in sorted(decimals)]
+    calls += [("check_int_range", list(b)) for b in sorted(wide_ints)]
+    return calls
+
+
+def decimal_kwargs(t: ir.ScalarType) -> list[tuple[str, str]]:
+    c = t.constraints
+    kwargs = [(k, repr(v)) for k, v in (("precision", t.precision), ("scale", t.scale)) if v is not None]
+    bounds = (
+        ("ge", c.minimum),
+        ("le", c.maximum),
+        ("gt", c.exclusive_minimum),
+        ("lt", c.exclusive_maximum),
+        ("multiple_of", c.multiple_of),
+    )
+    kwargs += [(k, f"decimal.Decimal({str(v)!r})") for k, v in bounds if v is not None]
+    return kwargs
+
+
+def diagnostic(location: Location, exc: Unrepresentable, what: str) -> Diagnostic:
+    return Diagnostic(location, exc.code, f"{what}: {exc}")

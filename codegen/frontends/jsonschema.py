@@ -1,0 +1,132 @@
+"""The JSON Schema frontend: files -> meta-schema validation + `$ref` resolution -> IR contracts.
+
+Supported drafts: 2020-12 (the default), 2019-09 and draft-07 (draft-06 reads as draft-07). A file
+with the root keyword ``x-contract`` is a contract; a file without it that another input references
+is a library compiled into the contracts that use it, and so is a file with no root schema (only
+``$defs``); any other file is a plain contract with default metadata (W001).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag
+
+from codegen import ir, metadata
+from codegen.diagnostics import Diagnostics, Location
+from codegen.frontends.jsonschema_files import Refs, SchemaFile, Target, read_files
+from codegen.frontends.jsonschema_keywords import check_keywords
+from codegen.frontends.jsonschema_lower import ContractLowering, Hint, root_name
+from codegen.frontends.jsonschema_view import Node
+
+# A root holding any of these describes a value: the file is a record, not only a bag of definitions.
+ROOT_SCHEMA_KEYWORDS = (
+    "type", "properties", "$ref", "allOf", "oneOf", "anyOf", "additionalProperties", "enum", "const", "items",
+)  # fmt: skip
+
+
+def load_jsonschema(files: Sequence[Path], diags: Diagnostics) -> list[ir.Contract]:
+    schema_files = read_files(files, diags)
+    for f in schema_files:
+        check_keywords(f, diags)
+    refs = Refs(schema_files)
+    referenced = _referenced(schema_files, refs)
+    contracts: list[ir.Contract] = []
+    for f in schema_files:
+        if not f.valid:
+            continue  # its meta-schema errors say what to fix; lowering it would only echo them
+        try:
+            if is_contract(f, referenced):
+                contract = _contract(f, refs, diags)
+                if contract is not None:
+                    contracts.append(contract)
+            else:
+                _check_library(f, refs, diags)
+        except RecursionError:
+            diags.report(Location(f.display, 1, 1), "E014", "schema nests too deeply to compile")
+    return contracts
+
+
+def is_contract(f: SchemaFile, referenced: set[str]) -> bool:
+    doc = f.doc
+    if not isinstance(doc, dict):
+        return False
+    if "x-contract" in doc:
+        return True
+    return f.uri not in referenced and any(k in doc for k in ROOT_SCHEMA_KEYWORDS)
+
+
+def _referenced(files: Sequence[SchemaFile], refs: Refs) -> set[str]:
+    """URIs of files that another input's `$ref`s point into."""
+    out: set[str] = set()
+    for f in files:
+        for document in {urldefrag(ref).url for _, ref in f.refs} - {""}:
+            target = refs.resolve(f, document)
+            if isinstance(target, Target) and target.file is not f:
+                out.add(target.file.uri)
+    return out
+
+
+def _check_library(f: SchemaFile, refs: Refs, diags: Diagnostics) -> None:
+    """A library is compiled into its users; lowering it alone still reports its own errors."""
+    lowering = ContractLowering(f, refs, diags)
+    if isinstance(f.doc, dict) and any(k in f.doc for k in ROOT_SCHEMA_KEYWORDS):
+        name = root_name(f, f.stem)
+        lowering.lower(Node(f.doc, f, ""), Hint(name, name))
+    lowering.lower_defs(f)
+
+
+def _contract(f: SchemaFile, refs: Refs, diags: Diagnostics) -> ir.Contract | None:
+    doc: dict[str, Any] = f.doc
+    where = f.loc("/x-contract") if "x-contract" in doc else Location(f.display, 1, 1)
+    title = doc["title"] if isinstance(doc.get("title"), str) else ""
+    meta = metadata.parse_contract_meta(doc.get("x-contract"), where, diags, metadata.default_name(title or f.stem))
+    lowering = ContractLowering(f, refs, diags)
+    root = _root(f, meta, lowering, where, diags)
+    lowering.lower_defs(f)
+    if root is None:
+        return None
+    records = lowering.result_records()
+    ports = metadata.resolve_ports(meta, root, records, where, diags)
+    root_record = next(r for r in records if r.id == root)
+    used = [g.display for g in lowering.files.values() if g is not f]
+    return ir.Contract(
+        name=meta.name,
+        version=meta.version,
+        root=root,
+        records=records,
+        enums=tuple(lowering.enums.values()),
+        source=ir.Source(ir.SchemaLanguage.JSON_SCHEMA, f.display, f.draft.name, (f.display, *sorted(used))),
+        location=where,
+        title=title,
+        description=meta.description or root_record.description,
+        owner=meta.owner,
+        slo=meta.slo,
+        ports=ports,
+        compatibility=meta.compatibility,
+        tags=meta.tags,
+        has_metadata=meta.has_metadata,
+    )
+
+
+def _root(
+    f: SchemaFile, meta: metadata.ContractMeta, lowering: ContractLowering, where: Location, diags: Diagnostics
+) -> str | None:
+    """The root record's id: the definition x-contract.record names, else the file's root schema."""
+    node = Node(f.doc, f, "")
+    if meta.record is not None:
+        defs = [c for c in ("$defs", "definitions") if isinstance(node.get(c), dict) and meta.record in node.get(c)]
+        container = defs[0] if defs else None
+        if container is None:
+            diags.report(where, "E030", f"x-contract.record {meta.record!r} is not a definition of this file")
+            return None
+        root_type = lowering.lower(node.at(container, meta.record), Hint(meta.record, meta.record))
+    else:
+        name = root_name(f, meta.name)
+        root_type = lowering.lower(node, Hint(name, name))
+    if isinstance(root_type, ir.RecordType):
+        return root_type.ref
+    message = "the root schema of a contract must be an object with properties (it becomes the root record)"
+    diags.report(Location(f.display, 1, 1), "E014", message)
+    return None

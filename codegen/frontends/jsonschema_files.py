@@ -1,0 +1,254 @@
+"""JSON Schema input files: reading, draft detection, meta-schema validation, and the `$ref` registry.
+
+Every file is parsed with the stdlib, checked against its draft's meta-schema with ``jsonschema``
+and registered in one ``referencing`` Registry under its file URI (and its ``$id``), so ``$ref``s
+resolve across files exactly as the specification says, relative paths included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag, urljoin
+
+import jsonschema_rs
+import referencing.exceptions
+from jsonschema import Draft6Validator, Draft7Validator, Draft201909Validator, Draft202012Validator
+from jsonschema.protocols import Validator
+from referencing import Registry, Resource, Specification
+from referencing.jsonschema import DRAFT6, DRAFT7, DRAFT201909, DRAFT202012
+
+from codegen.diagnostics import Diagnostics, Location, display_path
+from codegen.frontends.json_locations import Locator, join
+
+
+@dataclass(frozen=True)
+class Draft:
+    name: str  # as in ir.Source.dialect: "2020-12", "2019-09", "draft-07"
+    validator: type[Validator]
+    spec: Specification[Any]
+
+    @property
+    def modern(self) -> bool:
+        """2019-09 and later: `$ref` applies next to sibling keywords; `deprecated` is a keyword."""
+        return self.name in ("2020-12", "2019-09")
+
+
+DRAFT_2020 = Draft("2020-12", Draft202012Validator, DRAFT202012)
+DRAFTS = {
+    "json-schema.org/draft/2020-12/schema": DRAFT_2020,
+    "json-schema.org/draft/2019-09/schema": Draft("2019-09", Draft201909Validator, DRAFT201909),
+    "json-schema.org/draft-07/schema": Draft("draft-07", Draft7Validator, DRAFT7),
+    # draft-06 differs from draft-07 only by keywords draft-07 added: its schemas mean the same.
+    "json-schema.org/draft-06/schema": Draft("draft-06", Draft6Validator, DRAFT6),
+}
+OLD_DRAFTS = ("json-schema.org/draft-04/schema", "json-schema.org/draft-03/schema")
+
+
+@dataclass
+class SchemaFile:
+    path: Path
+    display: str
+    uri: str  # the file's own URI: relative `$ref`s resolve against it
+    text: str
+    doc: Any
+    draft: Draft
+    locator: Locator
+    pointers: dict[int, str] = field(default_factory=dict)  # id() of each dict/list in doc -> JSON pointer
+    refs: list[tuple[str, str]] = field(default_factory=list)  # (pointer of the node, `$ref` value)
+    valid: bool = True  # passed its meta-schema
+
+    def loc(self, pointer: str) -> Location:
+        line, col = self.locator.position(pointer)
+        return Location(self.display, line, col)
+
+    @property
+    def stem(self) -> str:
+        return file_stem(self.path)
+
+    @property
+    def own_id(self) -> str | None:
+        value = self.doc.get("$id") if isinstance(self.doc, dict) else None
+        return urljoin(self.uri, value) if isinstance(value, str) and value else None
+
+
+def file_stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".schema.json", ".json"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def read_files(paths: Sequence[Path], diags: Diagnostics) -> list[SchemaFile]:
+    files = [f for p in paths if (f := _read(p, diags)) is not None]
+    for f in files:
+        _validate(f, diags)
+    return files
+
+
+def _read(path: Path, diags: Diagnostics) -> SchemaFile | None:
+    display = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        diags.report(Location(display), "E001", f"cannot read {display}: {exc}")
+        return None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        diags.report(Location(display, exc.lineno, exc.colno), "E002", f"invalid JSON: {exc.msg}")
+        return None
+    except RecursionError:
+        diags.report(Location(display, 1, 1), "E002", "invalid JSON: nested too deeply")
+        return None
+    locator = Locator(text)
+    draft = _draft(doc, display, locator, diags)
+    if draft is None:
+        return None
+    f = SchemaFile(path, display, path.resolve().as_uri(), text, doc, draft, locator)
+    _index(f)
+    return f
+
+
+def _draft(doc: Any, display: str, locator: Locator, diags: Diagnostics) -> Draft | None:
+    uri = doc.get("$schema") if isinstance(doc, dict) else None
+    if uri is None:
+        return DRAFT_2020
+    if not isinstance(uri, str):
+        return DRAFT_2020  # the meta-schema check reports the wrong type
+    key = uri.split("://", 1)[-1].rstrip("#")
+    draft = DRAFTS.get(key)
+    if draft is not None:
+        return draft
+    line, col = locator.position("/$schema")
+    if key in OLD_DRAFTS:
+        message = (
+            f"$schema {uri!r}: draft-04 and older are not supported (boolean exclusiveMinimum, 'id'); "
+            "move to draft-07 or 2020-12"
+        )
+    else:
+        message = f"$schema {uri!r} is not a supported draft: use 2020-12, 2019-09 or draft-07"
+    diags.report(Location(display, line, col), "E011", message)
+    return None
+
+
+@cache
+def _meta_validator(draft: Draft) -> Validator:
+    return draft.validator(draft.validator.META_SCHEMA)
+
+
+def _passes_fast_check(doc: Any) -> bool:
+    """jsonschema-rs checks a schema against its meta-schema ~300x faster than the pure-Python validator;
+    the Python validator runs only when that check fails, to locate and word each error."""
+    try:
+        return bool(jsonschema_rs.meta.is_valid(doc))
+    except Exception:  # a draft or shape the fast checker does not take: let the full validator decide
+        return False
+
+
+def _validate(f: SchemaFile, diags: Diagnostics) -> None:
+    """Meta-schema errors as E010, each at the node it is about."""
+    if _passes_fast_check(f.doc):
+        return
+    try:
+        for error in _meta_validator(f.draft).iter_errors(f.doc):
+            f.valid = False
+            pointer = join("", *error.absolute_path)
+            message = error.message if len(error.message) <= 160 else error.message[:157] + "..."
+            diags.report(f.loc(pointer), "E010", f"not a valid {f.draft.name} schema: {message}")
+    except RecursionError:
+        f.valid = False
+        diags.report(Location(f.display, 1, 1), "E010", "schema nests too deeply to be validated")
+
+
+def _index(f: SchemaFile) -> None:
+    """Pointers of every container (to locate `$ref` targets) and every `$ref` string in the file."""
+    stack: list[tuple[str, Any]] = [("", f.doc)]
+    while stack:
+        pointer, value = stack.pop()
+        if isinstance(value, dict):
+            f.pointers[id(value)] = pointer
+            ref = value.get("$ref")
+            if isinstance(ref, str):
+                f.refs.append((pointer, ref))
+            stack.extend((join(pointer, k), v) for k, v in value.items() if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            f.pointers[id(value)] = pointer
+            stack.extend((join(pointer, i), v) for i, v in enumerate(value) if isinstance(v, dict | list))
+    f.refs.sort()
+
+
+# -- $ref resolution --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a `$ref` lands: the schema value, its file and its pointer there."""
+
+    value: Any
+    file: SchemaFile
+    pointer: str
+
+
+class Refs:
+    """Resolves `$ref`s with a ``referencing`` Registry holding every input file."""
+
+    def __init__(self, files: Sequence[SchemaFile]) -> None:
+        self.files = list(files)
+        resources: list[tuple[str, Resource[Any]]] = []
+        for f in files:
+            resource = f.draft.spec.create_resource(f.doc)
+            resources.append((f.uri, resource))
+            if f.own_id is not None:
+                resources.append((urldefrag(f.own_id).url, resource))
+        registry: Registry[Any] = Registry().with_resources(resources)
+        # Embedded `$id`s and anchors; a malformed document fails here, and each lookup reports it.
+        with contextlib.suppress(Exception):
+            registry = registry.crawl()
+        self.registry = registry
+        self._owner: dict[int, SchemaFile] = {}
+        for f in files:
+            for key in f.pointers:
+                self._owner[key] = f
+
+    def resolve(self, f: SchemaFile, ref: str) -> Target | str:
+        """The target of ``ref`` written in ``f``, or why it cannot be resolved."""
+        problem = "cannot be resolved"
+        for base in dict.fromkeys(b for b in (f.uri, f.own_id) if b is not None):
+            try:
+                resolved = self.registry.resolver(base_uri=base).lookup(ref)
+            except referencing.exceptions.Unresolvable as exc:
+                problem = _explain(exc, ref)
+                continue
+            except Exception as exc:  # a malformed `$ref` string or document
+                problem = f"cannot be resolved: {exc}"
+                continue
+            return self._target(resolved.contents, f, ref)
+        return problem
+
+    def _target(self, value: Any, f: SchemaFile, ref: str) -> Target | str:
+        if isinstance(value, bool):
+            return Target(value, f, "")
+        owner = self._owner.get(id(value))
+        if owner is None or not isinstance(value, dict):
+            return "does not point at a schema"
+        return Target(value, owner, owner.pointers[id(value)])
+
+    def file_of(self, f: SchemaFile, ref: str) -> SchemaFile | None:
+        """The file a `$ref` points into, when it resolves."""
+        target = self.resolve(f, ref)
+        return target.file if isinstance(target, Target) else None
+
+
+def _explain(exc: referencing.exceptions.Unresolvable, ref: str) -> str:
+    if isinstance(exc, referencing.exceptions.PointerToNowhere):
+        return f"points at {exc.ref!r}, which does not exist"
+    if isinstance(exc, referencing.exceptions.NoSuchAnchor):
+        return f"names anchor {exc.anchor!r}, which does not exist"
+    return "names a document that is not among the input files (the compiler never fetches schemas)"

@@ -1,0 +1,213 @@
+"""Checks for contract rules msgspec's ``Meta`` cannot express. Generated ``__post_init__`` methods
+call them; each raises ContractViolation naming the field path and the rule.
+
+ContractViolation subclasses ValueError on purpose: msgspec turns a ValueError raised in
+``__post_init__`` during decoding into a ``msgspec.ValidationError`` that carries the field path.
+"""
+
+from __future__ import annotations
+
+import decimal
+import ipaddress
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+
+
+class ContractViolation(ValueError):
+    """A value breaks the contract. ``path`` is a field path like ``$.items[0].sku``; ``rule`` names
+    the broken rule (``minimum``, ``pattern``, ``unique_items``, ``format:email``, ``oneof``, ...)."""
+
+    def __init__(self, detail: str, *, path: str = "$", rule: str = "contract") -> None:
+        self.detail = detail
+        self.path = path
+        self.rule = rule
+        super().__init__(detail if path == "$" else f"{detail} - at `{path}`")
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*$")
+_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?$")
+
+
+def _is_email(s: str) -> bool:
+    return _EMAIL.match(s) is not None
+
+
+def _is_uri(s: str) -> bool:
+    if any(c.isspace() for c in s):
+        return False
+    try:
+        return _SCHEME.match(urlsplit(s).scheme) is not None
+    except ValueError:
+        return False
+
+
+def _is_uri_reference(s: str) -> bool:
+    if any(c.isspace() for c in s):
+        return False
+    try:
+        urlsplit(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_hostname(s: str) -> bool:
+    host = s[:-1] if s.endswith(".") else s
+    return 0 < len(host) <= 253 and all(_LABEL.match(label) for label in host.split("."))
+
+
+def _is_ipv4(s: str) -> bool:
+    try:
+        ipaddress.IPv4Address(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_ipv6(s: str) -> bool:
+    if "%" in s:  # zone ids are not part of the JSON Schema ipv6 format
+        return False
+    try:
+        ipaddress.IPv6Address(s)
+    except ValueError:
+        return False
+    return True
+
+
+# The string formats checked at run time. codegen's python emitter keeps the same list.
+FORMATS: dict[str, Callable[[str], bool]] = {
+    "email": _is_email,
+    "hostname": _is_hostname,
+    "idn-email": _is_email,
+    "ipv4": _is_ipv4,
+    "ipv6": _is_ipv6,
+    "uri": _is_uri,
+    "uri-reference": _is_uri_reference,
+}
+
+
+def _walk(value: Any, path: str, leaf: Callable[[Any, str], None]) -> None:
+    """Apply ``leaf`` to every value below lists, tuples and dict values; None and UNSET are absent."""
+    if value is None or value is msgspec.UNSET:
+        return
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _walk(item, f"{path}[{i}]", leaf)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _walk(item, f"{path}[{key!r}]", leaf)
+    else:
+        leaf(value, path)
+
+
+def check_format(value: Any, field: str, *, fmt: str) -> None:
+    """Every string in ``value`` (a string, or lists/dicts of them) has the string format ``fmt``."""
+    test = FORMATS[fmt]
+
+    def leaf(v: Any, path: str) -> None:
+        if isinstance(v, str) and not test(v):
+            raise ContractViolation(f"{v!r} is not a valid {fmt}", path=path, rule=f"format:{fmt}")
+
+    _walk(value, f"$.{field}", leaf)
+
+
+def _canonical(item: Any) -> Any:
+    try:
+        hash(item)
+    except TypeError:
+        return msgspec.json.encode(item, order="sorted")
+    return item
+
+
+def check_unique(value: Sequence[Any] | msgspec.UnsetType | None, field: str) -> None:
+    """No two items of the array are equal (JSON Schema uniqueItems)."""
+    if value is None or value is msgspec.UNSET:
+        return
+    seen: set[Any] = set()
+    for i, item in enumerate(value):
+        key = _canonical(item)
+        if key in seen:
+            raise ContractViolation(
+                f"array items must be unique; item {i} repeats an earlier one", path=f"$.{field}", rule="unique_items"
+            )
+        seen.add(key)
+
+
+def check_decimal(
+    value: Any,
+    field: str,
+    *,
+    precision: int | None = None,
+    scale: int | None = None,
+    ge: decimal.Decimal | None = None,
+    le: decimal.Decimal | None = None,
+    gt: decimal.Decimal | None = None,
+    lt: decimal.Decimal | None = None,
+    multiple_of: decimal.Decimal | None = None,
+) -> None:
+    """Digits and bounds of every Decimal in ``value`` (msgspec's Meta has no decimal constraints)."""
+
+    def leaf(v: Any, path: str) -> None:
+        if not isinstance(v, decimal.Decimal):
+            return
+        if not v.is_finite():
+            raise ContractViolation(f"{v} is not a finite decimal", path=path, rule="finite")
+        _sign, digits, exponent = v.as_tuple()
+        assert isinstance(exponent, int)  # finite decimals have an int exponent
+        frac = max(0, -exponent)
+        whole = max(0, len(digits) + exponent) if any(digits) else 0
+        if scale is not None and frac > scale:
+            raise ContractViolation(f"{v} has more than {scale} digits after the point", path=path, rule="scale")
+        if precision is not None and whole + (scale if scale is not None else frac) > precision:
+            raise ContractViolation(f"{v} has more than {precision} significant digits", path=path, rule="precision")
+        _bounds(v, path, ge, le, gt, lt, multiple_of)
+
+    _walk(value, f"$.{field}", leaf)
+
+
+def _bounds(
+    v: decimal.Decimal,
+    path: str,
+    ge: decimal.Decimal | None,
+    le: decimal.Decimal | None,
+    gt: decimal.Decimal | None,
+    lt: decimal.Decimal | None,
+    multiple_of: decimal.Decimal | None,
+) -> None:
+    if ge is not None and v < ge:
+        raise ContractViolation(f"{v} is less than {ge}", path=path, rule="minimum")
+    if le is not None and v > le:
+        raise ContractViolation(f"{v} is greater than {le}", path=path, rule="maximum")
+    if gt is not None and v <= gt:
+        raise ContractViolation(f"{v} is not greater than {gt}", path=path, rule="exclusive_minimum")
+    if lt is not None and v >= lt:
+        raise ContractViolation(f"{v} is not less than {lt}", path=path, rule="exclusive_maximum")
+    if multiple_of is not None and v % multiple_of != 0:
+        raise ContractViolation(f"{v} is not a multiple of {multiple_of}", path=path, rule="multiple_of")
+
+
+def check_int_range(value: Any, field: str, *, ge: int | None = None, le: int | None = None) -> None:
+    """Integer bounds beyond int64 (uint64's maximum), which msgspec's Meta cannot hold."""
+
+    def leaf(v: Any, path: str) -> None:
+        if isinstance(v, int) and not isinstance(v, bool):
+            if ge is not None and v < ge:
+                raise ContractViolation(f"{v} is less than {ge}", path=path, rule="minimum")
+            if le is not None and v > le:
+                raise ContractViolation(f"{v} is greater than {le}", path=path, rule="maximum")
+
+    _walk(value, f"$.{field}", leaf)
+
+
+def check_oneof(group: str, names: tuple[str, ...], values: tuple[Any, ...]) -> None:
+    """At most one member of a protobuf oneof is set (neither absent nor null)."""
+    chosen = [n for n, v in zip(names, values, strict=True) if v is not msgspec.UNSET and v is not None]
+    if len(chosen) > 1:
+        raise ContractViolation(
+            f"at most one of oneof {group!r} may be set, got {', '.join(chosen)}", path=f"$.{chosen[1]}", rule="oneof"
+        )

@@ -1,0 +1,64 @@
+"""CloudEvents 1.0 attributes in binary content mode: the payload is the record itself, the event's
+attributes travel as message headers (``ce-`` prefix, as the NATS and HTTP bindings spell them; the
+Kafka transport rewrites them to ``ce_`` as the Kafka binding requires)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import uuid
+
+from contract_runtime.ports._types import Port
+
+SPECVERSION = "1.0"
+# Extension headers every message carries besides the CloudEvents attributes.
+CONTRACT_NAME = "contract-name"
+CONTRACT_VERSION = "contract-version"
+JSON = "application/json"
+PROTOBUF = "application/x-protobuf"
+
+
+def event_type(port: Port) -> str:
+    """'orders.v1.OrderPlaced': the contract, its major version and the record. A consumer routes on it."""
+    return f"{port.contract}.v{port.major}.{port.record}"
+
+
+def dataschema(port: Port) -> str:
+    return f"urn:contract:{port.contract}:{port.version}"
+
+
+def default_source(port: Port) -> str:
+    return os.environ.get("CONTRACT_PORTS_SOURCE") or f"urn:contract-producer:{port.contract}"
+
+
+def base_headers(port: Port, content_type: str, source: str) -> dict[str, str]:
+    """The attributes shared by every message of one producer; ``stamp`` adds the per-message ones."""
+    return {
+        "ce-specversion": SPECVERSION,
+        "ce-type": event_type(port),
+        "ce-source": source,
+        "ce-dataschema": dataschema(port),
+        "content-type": content_type,
+        CONTRACT_NAME: port.contract,
+        CONTRACT_VERSION: port.version,
+    }
+
+
+def stamp(base: dict[str, str], key: str | None, now: str) -> tuple[str, dict[str, str]]:
+    """A fresh id, the time, and the key as the CloudEvents ``subject``."""
+    event_id = uuid.uuid4().hex
+    headers = dict(base)
+    headers["ce-id"] = event_id
+    headers["ce-time"] = now
+    if key is not None:
+        headers["ce-subject"] = key
+    return event_id, headers
+
+
+def now_rfc3339() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def major_of(version: str) -> int | None:
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else None

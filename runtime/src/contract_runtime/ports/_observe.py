@@ -1,0 +1,72 @@
+"""Observability hooks: counters, publish latency, an OpenTelemetry span per publish/consume when the
+API is installed, and structured logs on the ``contract_runtime.ports`` logger."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+logger = logging.getLogger("contract_runtime.ports")
+WARNING_LEVEL = logging.WARNING
+
+COUNTERS = ("published", "rejected", "consumed", "dead_lettered", "publish_retries")
+
+try:  # the API alone is a no-op until an SDK is configured: cheap and safe to call
+    from opentelemetry import trace as _otel_trace
+
+    _tracer: Any = _otel_trace.get_tracer("contract_runtime.ports")
+except ImportError:  # pragma: no cover - depends on the environment
+    _tracer = None
+
+
+@dataclass
+class Metrics:
+    """Counters and publish latency of one producer or reader. ``on_count`` / ``on_latency`` let a
+    platform forward them (Prometheus, StatsD, OpenTelemetry metrics) without this runtime knowing it."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
+    latency_count: int = 0
+    latency_total: float = 0.0
+    latency_max: float = 0.0
+    on_count: Callable[[str, int, dict[str, str]], None] | None = None
+    on_latency: Callable[[float, dict[str, str]], None] | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            self.counts[name] = self.counts.get(name, 0) + n
+        if self.on_count is not None:
+            self.on_count(name, n, self.labels)
+
+    def latency(self, seconds: float) -> None:
+        with self._lock:
+            self.latency_count += 1
+            self.latency_total += seconds
+            self.latency_max = max(self.latency_max, seconds)
+        if self.on_latency is not None:
+            self.on_latency(seconds, self.labels)
+
+    def __getitem__(self, name: str) -> int:
+        return self.counts.get(name, 0)
+
+
+@contextlib.contextmanager
+def span(name: str, attributes: dict[str, str | int]) -> Iterator[None]:
+    """An OpenTelemetry span when the API is installed, nothing otherwise."""
+    if _tracer is None:
+        yield
+        return
+    with _tracer.start_as_current_span(name, attributes=attributes):
+        yield
+
+
+def log(level: int, event: str, **fields: object) -> None:
+    """A structured log record: the event name as message, the fields in ``extra`` (and readable)."""
+    if logger.isEnabledFor(level):
+        text = " ".join(f"{k}={v!r}" for k, v in fields.items())
+        logger.log(level, f"{event} {text}", extra={"event": event, "fields": fields})

@@ -1,0 +1,196 @@
+"""Writes the protobuf previous/current fixture folders under tests/compat/fixtures/ (one per case).
+
+Each case is the base contract below with text edits applied to the current version (and, for a few,
+to the previous one). Run `python -m tests.compat.make_fixtures` after changing a case, then
+`UPDATE_COMPAT_EXPECTED=1 pytest tests/compat` to rewrite expected.txt, and review the diff.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+HERE = Path(__file__).parent / "fixtures"
+
+BASE = """\
+syntax = "proto3";
+
+package acme.fx.v1;
+
+import "contract/v1/options.proto";
+
+option (contract.v1.contract) = {
+  name: "fx"
+  version: "1.0.0"
+  owner { team: "fx-team" }
+  slo { freshness: "PT15M" availability: 0.99 }
+  ports { name: "events" stream { subject: "fx.events.v1" key_fields: "id" retention: "P7D" } }
+};
+
+// Whether the event is live.
+enum Status {
+  STATUS_UNSPECIFIED = 0;
+  STATUS_ON = 1;
+  STATUS_OFF = 2;
+}
+
+// One event.
+message Event {
+  string id = 1;
+  int32 count = 2;
+  Status status = 3;
+  repeated string tags = 4;
+  optional string note = 5;
+  oneof payload {
+    string text = 6;
+    int64 number = 7;
+  }
+  string email = 8 [(contract.v1.field) = { pii: true classification: "confidential" }];
+  string code = 9 [(contract.v1.field) = { constraints { max_length: 10 } }];
+  Inner inner = 10;
+
+  // A nested record.
+  message Inner {
+    string a = 1;
+  }
+}
+"""
+
+Edit = tuple[str, str]
+# case -> (edits to current, edits to previous)
+CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
+    "clean_comment_only": ([("// One event.", "// One event, documented better.")], []),
+    "field_added": ([("  Inner inner = 10;\n", "  Inner inner = 10;\n  string extra = 11;\n")], []),
+    "field_deleted": ([("  int32 count = 2;\n", "")], []),
+    "field_deleted_number_reserved": ([("  int32 count = 2;\n", "  reserved 2;\n")], []),
+    "field_deleted_both_reserved": ([("  int32 count = 2;\n", '  reserved 2;\n  reserved "count";\n')], []),
+    "field_renamed": ([("int32 count = 2;", "int32 total = 2;")], []),
+    "field_renumbered": ([("int32 count = 2;", "int32 count = 11;")], []),
+    "field_renumbered_old_reserved": ([("  int32 count = 2;\n", "  int32 count = 11;\n  reserved 2;\n")], []),
+    "type_int32_to_int64": ([("int32 count = 2;", "int64 count = 2;")], []),
+    "type_int32_to_uint32": ([("int32 count = 2;", "uint32 count = 2;")], []),
+    "type_int32_to_string": ([("int32 count = 2;", "string count = 2;")], []),
+    "type_int32_to_sint32": ([("int32 count = 2;", "sint32 count = 2;")], []),
+    "type_string_to_bytes": ([("string id = 1;", "bytes id = 1;")], []),
+    "type_enum_to_int32": ([("Status status = 3;", "int32 status = 3;")], []),
+    "cardinality_to_repeated": ([("int32 count = 2;", "repeated int32 count = 2;")], []),
+    "cardinality_to_explicit_presence": ([("int32 count = 2;", "optional int32 count = 2;")], []),
+    "json_name_changed": ([("int32 count = 2;", 'int32 count = 2 [json_name = "cnt"];')], []),
+    "enum_value_deleted": ([("  STATUS_OFF = 2;\n", "")], []),
+    "enum_value_deleted_reserved": ([("  STATUS_OFF = 2;\n", '  reserved 2;\n  reserved "STATUS_OFF";\n')], []),
+    "enum_value_renamed": ([("STATUS_OFF = 2;", "STATUS_DISABLED = 2;")], []),
+    "message_deleted": (
+        [
+            ("  Inner inner = 10;\n", '  reserved 10;\n  reserved "inner";\n'),
+            ("  // A nested record.\n", ""),
+            ("  message Inner {\n    string a = 1;\n  }\n", ""),
+        ],
+        [],
+    ),
+    "oneof_membership_changed": ([("    int64 number = 7;\n  }\n", "  }\n  int64 number = 7;\n")], []),
+    "package_changed": ([("package acme.fx.v1;", "package acme.fx.v2;")], []),
+    "reserved_deleted": ([], [("  Inner inner = 10;\n", "  Inner inner = 10;\n  reserved 20;\n")]),
+    "pii_dropped": ([('{ pii: true classification: "confidential" }', '{ classification: "public" }')], []),
+    "constraint_tightened": ([("max_length: 10", "max_length: 5")], []),
+    "constraint_loosened": ([("max_length: 10", "max_length: 50")], []),
+    "port_renamed": ([('name: "events"', 'name: "event-stream"')], []),
+    "port_rekeyed": ([('key_fields: "id"', 'key_fields: "code"')], []),
+    "slo_weakened": ([('freshness: "PT15M"', 'freshness: "PT1H"')], []),
+}
+
+
+JSON_BASE = """\
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "Member",
+  "type": "object",
+  "x-contract": {
+    "name": "members",
+    "version": "1.0.0",
+    "owner": {"team": "crm"},
+    "ports": [{"name": "changes", "stream": {"subject": "members.v1", "key_fields": ["id"]}}]
+  },
+  "properties": {
+    "id": {"type": "string"},
+    "age": {"type": "integer", "minimum": 0},
+    "nick": {"type": "string", "maxLength": 20},
+    "tier": {"type": "string", "enum": ["gold", "silver", "bronze"]},
+    "score": {"type": ["number", "null"]},
+    "home": {"$ref": "#/$defs/Address"},
+    "contact": {"oneOf": [{"type": "string"}, {"type": "integer"}]}
+  },
+  "required": ["id"],
+  "additionalProperties": OPEN,
+  "$defs": {
+    "Address": {
+      "type": "object",
+      "properties": {"city": {"type": "string"}},
+      "additionalProperties": false
+    },
+    "Place": {
+      "type": "object",
+      "properties": {"city": {"type": "string"}},
+      "additionalProperties": false
+    }
+  }
+}
+"""
+OPEN, CLOSED = (
+    ('"additionalProperties": OPEN', '"additionalProperties": true'),
+    ('"additionalProperties": OPEN', '"additionalProperties": false'),
+)
+JSON_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
+    "json_clean": ([OPEN], [OPEN]),
+    "json_property_added_open": (
+        [OPEN, ('"id": {"type": "string"},', '"id": {"type": "string"}, "extra": {"type": "string"},')],
+        [OPEN],
+    ),
+    "json_property_added_closed": (
+        [CLOSED, ('"id": {"type": "string"},', '"id": {"type": "string"}, "extra": {"type": "string"},')],
+        [CLOSED],
+    ),
+    "json_property_removed_open": ([OPEN, ('"nick": {"type": "string", "maxLength": 20},', "")], [OPEN]),
+    "json_property_removed_closed": ([CLOSED, ('"nick": {"type": "string", "maxLength": 20},', "")], [CLOSED]),
+    "json_content_model_closed": ([CLOSED], [OPEN]),
+    "json_required_added": ([OPEN, ('"required": ["id"]', '"required": ["id", "nick"]')], [OPEN]),
+    "json_type_changed": ([OPEN, ('"age": {"type": "integer", "minimum": 0}', '"age": {"type": "string"}')], [OPEN]),
+    "json_null_dropped": ([OPEN, ('"score": {"type": ["number", "null"]}', '"score": {"type": "number"}')], [OPEN]),
+    "json_enum_narrowed": ([OPEN, ('["gold", "silver", "bronze"]', '["gold", "silver"]')], [OPEN]),
+    "json_enum_widened": ([OPEN, ('["gold", "silver", "bronze"]', '["gold", "silver", "bronze", "tin"]')], [OPEN]),
+    "json_max_length_lowered": ([OPEN, ('"maxLength": 20', '"maxLength": 10')], [OPEN]),
+    "json_minimum_raised": ([OPEN, ('"minimum": 0', '"minimum": 18')], [OPEN]),
+    "json_pattern_added": ([OPEN, ('"id": {"type": "string"}', '"id": {"type": "string", "pattern": "^m-"}')], [OPEN]),
+    "json_ref_changed": ([OPEN, ('"$ref": "#/$defs/Address"', '"$ref": "#/$defs/Place"')], [OPEN]),
+    "json_union_narrowed": (
+        [OPEN, ('{"oneOf": [{"type": "string"}, {"type": "integer"}]}', '{"type": "string"}')],
+        [OPEN],
+    ),
+}
+
+
+def apply(text: str, edits: list[Edit]) -> str:
+    for old, new in edits:
+        if old not in text:
+            raise ValueError(f"edit target not found: {old!r}")
+        text = text.replace(old, new, 1)
+    return text
+
+
+def main() -> None:
+    for case, (current_edits, previous_edits) in CASES.items():
+        case_dir = HERE / case
+        shutil.rmtree(case_dir / "previous", ignore_errors=True)
+        shutil.rmtree(case_dir / "current", ignore_errors=True)
+        for side, text in (("previous", apply(BASE, previous_edits)), ("current", apply(BASE, current_edits))):
+            (case_dir / side).mkdir(parents=True, exist_ok=True)
+            (case_dir / side / "fx.proto").write_text(text, encoding="utf-8")
+    for case, (current_edits, previous_edits) in JSON_CASES.items():
+        case_dir = HERE / case
+        for side, edits in (("previous", previous_edits), ("current", current_edits)):
+            shutil.rmtree(case_dir / side, ignore_errors=True)
+            (case_dir / side).mkdir(parents=True)
+            (case_dir / side / "members.schema.json").write_text(apply(JSON_BASE, edits), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""`contract-codegen breaking` end to end: against a git ref, a directory and a lock file; exit codes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from click.testing import CliRunner
+
+from codegen.cli_breaking import breaking
+from tests.compat.conftest import REPO
+
+
+@click.group()
+def cli() -> None:
+    """A stand-in for the main group, which attaches the command with `main.add_command`."""
+
+
+cli.add_command(breaking)
+PROTO = Path("contracts/orders/orders.proto")
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo, check=True)
+
+
+def _repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "contracts", repo / "contracts")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "v1")
+    return repo
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_git_ref_clean_then_breaking(tmp_path: Path, in_dir: Callable[[Path], None]) -> None:
+    repo = _repo(tmp_path)
+    in_dir(repo)
+    runner = CliRunner()
+    clean = runner.invoke(cli, ["breaking", "contracts", "--against", "HEAD"])
+    assert clean.exit_code == 0, clean.output
+    assert clean.stdout == ""
+
+    _edit(repo / PROTO, "string customer_id = 2", "int64 customer_id = 2")
+    _edit(repo / PROTO, "  ORDER_STATUS_CANCELLED = 3;\n", "")
+    result = runner.invoke(cli, ["breaking", "contracts", "--against", "HEAD"])
+    assert result.exit_code == 100, result.output
+    lines = result.stdout.splitlines()
+    assert any(
+        line.startswith("contracts/orders/orders.proto:") and " FIELD_SAME_TYPE field 2 of OrderPlaced" in line
+        for line in lines
+    ), lines
+    # the deletion is placed in the previous version, with that version's path (the same path at HEAD)
+    assert any(" ENUM_VALUE_NO_DELETE enum value 3 " in line for line in lines), lines
+    assert "breaking change" in result.stderr
+
+    wire = runner.invoke(cli, ["breaking", "contracts", "--against", "HEAD", "--category", "WIRE", "--format", "json"])
+    assert wire.exit_code == 100
+    assert '"rule": "FIELD_WIRE_COMPATIBLE_TYPE"' in wire.stdout
+
+
+def test_directory_and_lock_file(tmp_path: Path, in_dir: Callable[[Path], None]) -> None:
+    repo = _repo(tmp_path)
+    in_dir(repo)
+    shutil.copytree(repo / "contracts", repo / "before")
+    runner = CliRunner()
+    lock = repo / "contracts.lock.json"
+    first = runner.invoke(cli, ["breaking", "contracts", "--against", "before", "--update-lock", str(lock)])
+    assert first.exit_code == 0, first.output
+    assert lock.exists()
+
+    _edit(repo / PROTO, 'key_fields: "order_id" retention', 'key_fields: "customer_id" retention')
+    for against in ("before", str(lock)):
+        result = runner.invoke(cli, ["breaking", "contracts", "--against", against])
+        assert result.exit_code == 100, result.output
+        assert " PORT_SAME_KEY port 'order-events' re-keyed from (order_id) to (customer_id)" in result.stdout
+
+
+def test_usage_and_contract_errors(tmp_path: Path, in_dir: Callable[[Path], None]) -> None:
+    repo = _repo(tmp_path)
+    in_dir(repo)
+    runner = CliRunner()
+    bad_ref = runner.invoke(cli, ["breaking", "contracts", "--against", "no-such-ref"])
+    assert bad_ref.exit_code == 1
+    assert "neither a directory, a lock file nor a git ref" in bad_ref.stderr
+    bad_category = runner.invoke(cli, ["breaking", "contracts", "--against", "HEAD", "--category", "NOPE"])
+    assert bad_category.exit_code == 1 and "unknown category 'NOPE'" in bad_category.stderr
+    not_lock = repo / "notes.json"
+    not_lock.write_text("{}")
+    assert runner.invoke(cli, ["breaking", "contracts", "--against", str(not_lock)]).exit_code == 1
+
+    _edit(repo / PROTO, "message OrderPlaced {", "message OrderPlaced {{")
+    broken = runner.invoke(cli, ["breaking", "contracts", "--against", "HEAD"])
+    assert broken.exit_code == 2
+    assert "contracts/orders/orders.proto:" in broken.stderr and "E020" in broken.stderr
+
+
+def test_new_input_has_no_previous_version(tmp_path: Path, in_dir: Callable[[Path], None]) -> None:
+    repo = _repo(tmp_path)
+    in_dir(repo)
+    shutil.copytree(repo / "contracts" / "orders", repo / "more" / "orders")
+    result = CliRunner().invoke(cli, ["breaking", "more", "--against", "HEAD"])
+    assert result.exit_code == 0, result.output

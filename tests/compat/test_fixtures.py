@@ -1,0 +1,79 @@
+"""Per-rule fixtures: previous/current folders with the expected findings (file, line, column, rule),
+and `buf breaking` as the oracle for the WIRE and WIRE_JSON verdicts on every protobuf pair."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from codegen.compat import Category, check
+from tests.compat.conftest import FIXTURES, REPO, buf_binary, compile_dir
+
+CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "previous").is_dir())
+PROTO_CASES = [c for c in CASES if (FIXTURES / c / "previous" / "fx.proto").exists()]
+ALL = list(Category)
+
+# Where we disagree with buf on purpose, and why.
+DIFFERS_FROM_BUF: dict[tuple[str, Category], str] = {
+    ("field_renumbered_old_reserved", Category.WIRE): (
+        "buf pairs fields by number only: with the old number reserved it sees an allowed deletion and a new "
+        "field. We report the renumbering (FIELD_SAME_NUMBER): data written under the old number is silently "
+        "dropped by new readers, so the field's values are lost even though parsing succeeds."
+    ),
+}
+
+
+def _findings(case: str, chdir: Callable[[Path], None]) -> list[str]:
+    chdir(FIXTURES / case)
+    previous, current = compile_dir(Path("previous")), compile_dir(Path("current"))
+    return [f"{f.location}: {f.rule}" for f in check(previous, current, categories=ALL)]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_expected_findings(case: str, in_dir: Callable[[Path], None]) -> None:
+    got = _findings(case, in_dir)
+    expected_file = FIXTURES / case / "expected.txt"
+    if os.environ.get("UPDATE_COMPAT_EXPECTED"):
+        expected_file.write_text("".join(f"{line}\n" for line in got), encoding="utf-8")
+    assert got == expected_file.read_text(encoding="utf-8").splitlines()
+
+
+def _our_verdict(case: str, category: Category, chdir: Callable[[Path], None]) -> bool:
+    chdir(FIXTURES / case)
+    previous, current = compile_dir(Path("previous")), compile_dir(Path("current"))
+    return any(f.is_error for f in check(previous, current, categories=[category]))
+
+
+def _buf_verdict(buf: str, case: str, category: Category, tmp: Path) -> tuple[bool, str]:
+    for side in ("previous", "current"):
+        module = tmp / side
+        shutil.copytree(FIXTURES / case / side, module)
+        shutil.copytree(REPO / "codegen" / "proto" / "contract", module / "contract")
+        (module / "buf.yaml").write_text(f"version: v2\nbreaking:\n  use:\n    - {category.value}\n")
+    result = subprocess.run(
+        [buf, "breaking", str(tmp / "current"), "--against", str(tmp / "previous")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode in (0, 100), result.stderr
+    return result.returncode == 100, result.stdout
+
+
+@pytest.mark.skipif(buf_binary() is None, reason="the buf binary is missing (pip install buf-bin)")
+@pytest.mark.parametrize("category", [Category.WIRE, Category.WIRE_JSON])
+@pytest.mark.parametrize("case", PROTO_CASES)
+def test_agrees_with_buf(case: str, category: Category, tmp_path: Path, in_dir: Callable[[Path], None]) -> None:
+    buf = buf_binary()
+    assert buf is not None
+    theirs, output = _buf_verdict(buf, case, category, tmp_path)
+    ours = _our_verdict(case, category, in_dir)
+    if (case, category) in DIFFERS_FROM_BUF:
+        assert ours and not theirs, DIFFERS_FROM_BUF[case, category]
+    else:
+        assert ours == theirs, f"buf says breaking={theirs}:\n{output}"

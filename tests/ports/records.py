@@ -1,0 +1,47 @@
+"""A small record as the python emitter writes them (frozen, kw_only, Meta constraints, __post_init__)."""
+
+from __future__ import annotations
+
+import decimal
+import typing
+
+import contract_runtime
+import msgspec
+from contract_runtime.ports import JsonCodec, Port
+
+
+class Line(msgspec.Struct, frozen=True, kw_only=True):
+    sku: typing.Annotated[str, msgspec.Meta(pattern="^SKU-[0-9]+$")]
+    quantity: typing.Annotated[int, msgspec.Meta(ge=1, le=1000)]
+
+
+class Order(msgspec.Struct, frozen=True, kw_only=True):
+    order_id: str
+    customer: typing.Annotated[str, msgspec.Meta(min_length=1)]
+    items: typing.Annotated[list[Line], msgspec.Meta(min_length=1)]
+    total: decimal.Decimal
+    note: str | msgspec.UnsetType = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        contract_runtime.check_decimal(self.total, "total", scale=2, ge=decimal.Decimal("0"))
+
+
+PORT = Port(
+    name="order-events",
+    subject="test.orders.v1",
+    contract="orders",
+    version="1.2.0",
+    record="Order",
+    key_fields=("customer",),
+    retention="P7D",
+)
+CODEC = JsonCodec(Order)
+
+
+def order(i: int, customer: str = "c1", quantity: int = 1) -> Order:
+    return Order(
+        order_id=f"o-{i}",
+        customer=customer,
+        items=[Line(sku=f"SKU-{i}", quantity=quantity)],
+        total=decimal.Decimal("9.90"),
+    )

@@ -1,0 +1,166 @@
+"""Against real NATS JetStream servers: the shared one at 127.0.0.1:4222 and a private one that the
+restart test stops and starts."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from contract_runtime.ports import AsyncProducer, AsyncReader, OutMessage, Port, connect, read_dead_letters
+from contract_runtime.ports.transports.nats import NatsTransport, stream_name
+
+from tests.ports.nats_server import NATS_SERVER, SHARED_URL, private_server, reachable
+from tests.ports.records import CODEC, Order, order
+
+pytestmark = pytest.mark.slow
+needs_shared = pytest.mark.skipif(not reachable("127.0.0.1", 4222), reason="no NATS server at 127.0.0.1:4222")
+
+
+def fresh_port() -> Port:
+    """A subject (and so a stream) of its own for each test run."""
+    tag = uuid.uuid4().hex[:10]
+    return Port(
+        name="order-events",
+        subject=f"test.orders.{tag}",
+        contract="orders",
+        version="1.2.0",
+        record="Order",
+        key_fields=("customer",),
+        retention="PT1H",
+    )
+
+
+async def drain(reader: AsyncReader[Order], want: int, idle: float = 3.0) -> list[tuple[int, Order]]:
+    """Read and ack until ``want`` distinct sequences arrived (or nothing came for ``idle`` seconds)."""
+    out: list[tuple[int, Order]] = []
+    seen: set[int] = set()
+    while len(seen) < want:
+        batch = await reader.read(1000, idle)
+        if not batch:
+            break
+        for d in batch:
+            out.append((d.sequence, d.record))
+            seen.add(d.sequence)
+            await d.ack()
+    return out
+
+
+@needs_shared
+def test_ten_thousand_records_with_a_bad_one_in_the_middle() -> None:
+    port = fresh_port()
+
+    async def main() -> None:
+        transport = await connect(SHARED_URL)
+        assert isinstance(transport, NatsTransport)
+        producer = AsyncProducer(transport, port, CODEC)
+        records = [order(i, customer=f"c{i % 7}") for i in range(10_000)]
+        for start in range(0, 5_000, 500):
+            await producer.publish_many(records[start : start + 500])
+        bad = OutMessage(
+            "bad-1",
+            b'{"order_id": 1}',
+            {"content-type": "application/json", "contract-name": "orders", "contract-version": "1.2.0"},
+        )
+        await transport.publish(port.subject, [bad])
+        for start in range(5_000, 10_000, 500):
+            await producer.publish_many(records[start : start + 500])
+        assert producer.metrics["published"] == 10_000
+
+        reader = AsyncReader(transport, port, CODEC, consumer="it-reader", batch_size=500)
+        got = await drain(reader, 10_000)
+        await reader.close()
+        ids = [r.order_id for _, r in got]
+        assert set(ids) == {r.order_id for r in records}  # none lost
+        assert len(set(seq for seq, _ in got)) == 10_000  # duplicates only as redeliveries of one sequence
+        per_key: dict[str, list[int]] = defaultdict(list)
+        for _, r in got:
+            per_key[r.customer].append(int(r.order_id[2:]))
+        assert all(v == sorted(v) for v in per_key.values())  # per-key order kept
+        assert reader.metrics["dead_lettered"] == 1
+        letters = await read_dead_letters(transport, port, "it-ops")
+        assert len(letters) == 1
+        assert letters[0].data == b'{"order_id": 1}'
+        assert letters[0].origin_sequence == 5_001
+        assert letters[0].rule == "type" and letters[0].path == "$.order_id"
+        for subject in (port.subject, port.dead_letter_subject):  # leave the shared server clean
+            await transport.js.delete_stream(stream_name(subject))
+        await transport.close()
+
+    asyncio.run(main())
+
+
+@pytest.mark.skipif(not Path(NATS_SERVER).exists(), reason="nats-server binary not installed")
+def test_server_restart_mid_run_loses_nothing(tmp_path: Path) -> None:
+    port = fresh_port()
+    total = 6_000
+
+    async def main(server_url: str, restart: asyncio.Event, restarted: asyncio.Event) -> None:
+        producer_transport = await connect(server_url)
+        reader_transport = await connect(server_url)
+        producer = AsyncProducer(producer_transport, port, CODEC)
+        reader = AsyncReader(reader_transport, port, CODEC, consumer="restart-reader", batch_size=200)
+        await producer_transport.ensure_port(port)
+
+        async def produce() -> None:
+            for start in range(0, total, 200):
+                if start == total // 2:
+                    restart.set()  # the server goes away while we keep publishing
+                await producer.publish_many(order(i, customer=f"c{i % 5}") for i in range(start, start + 200))
+
+        seen: set[str] = set()
+        reads = 0
+
+        async def consume() -> None:
+            nonlocal reads
+            while len(seen) < total:
+                for d in await reader.read(500, 1.0):
+                    reads += 1
+                    seen.add(d.record.order_id)
+                    await d.ack()
+
+        await asyncio.wait_for(asyncio.gather(produce(), consume()), 120)
+        assert restarted.is_set()
+        assert producer.metrics["published"] == total
+        assert len(seen) == total  # count in == count out
+        assert reads >= total
+        await reader.close()
+        for t in (producer_transport, reader_transport):
+            await t.close()
+
+    with private_server(tmp_path / "js") as server:
+
+        async def run_with_restart() -> None:
+            restart, restarted = asyncio.Event(), asyncio.Event()
+
+            async def restarter() -> None:
+                await restart.wait()
+                await asyncio.to_thread(server.stop)
+                await asyncio.sleep(1.0)
+                await asyncio.to_thread(server.start)
+                restarted.set()
+
+            task = asyncio.create_task(restarter())
+            await main(server.url, restart, restarted)
+            await task
+
+        asyncio.run(run_with_restart())
+
+
+@needs_shared
+def test_streams_follow_the_port() -> None:
+    port = fresh_port()
+
+    async def main() -> None:
+        transport = await connect(SHARED_URL)
+        assert isinstance(transport, NatsTransport)
+        await transport.ensure_port(port)
+        info = await transport.js.stream_info("CONTRACT_" + port.subject.replace(".", "_").upper())
+        assert info.config.subjects == [port.subject]
+        assert info.config.max_age == 3600
+        await transport.js.delete_stream(info.config.name or "")
+        await transport.close()
+
+    asyncio.run(main())

@@ -1,0 +1,131 @@
+"""contract_runtime on its own: checks, error paths and rules, JSON helpers."""
+
+from __future__ import annotations
+
+import decimal
+import typing
+
+import contract_runtime as cr
+import msgspec
+import pytest
+
+from codegen.emitters.python_types import RUNTIME_FORMATS
+
+
+def test_emitter_and_runtime_agree_on_formats() -> None:
+    assert set(cr.FORMATS) == RUNTIME_FORMATS
+
+
+@pytest.mark.parametrize(
+    ("fmt", "good", "bad"),
+    [
+        ("email", ["a@b.co", "first.last+tag@sub.example.org"], ["a", "a@b", "a b@c.de", "@b.co"]),
+        ("hostname", ["example.com", "a-1.b", "localhost"], ["-a.com", "a..b", "a_b.com", "x" * 64 + ".com", ""]),
+        ("ipv4", ["127.0.0.1", "255.255.255.255"], ["256.1.1.1", "1.2.3", "01.2.3.4"]),
+        ("ipv6", ["::1", "2001:db8::8a2e:370:7334"], ["1.2.3.4", "::1%eth0", "gggg::"]),
+        ("uri", ["https://example.com/a?b#c", "urn:isbn:0451450523"], ["/relative", "no scheme", "http://a b"]),
+        ("uri-reference", ["/relative/path", "https://x.y"], ["has space"]),
+    ],
+)
+def test_formats(fmt: str, good: list[str], bad: list[str]) -> None:
+    for value in good:
+        cr.check_format(value, "f", fmt=fmt)
+    for value in bad:
+        with pytest.raises(cr.ContractViolation) as info:
+            cr.check_format(value, "f", fmt=fmt)
+        assert (info.value.path, info.value.rule) == ("$.f", f"format:{fmt}")
+
+
+def test_checks_walk_containers_and_skip_absent_values() -> None:
+    cr.check_format(None, "f", fmt="email")
+    cr.check_format(msgspec.UNSET, "f", fmt="email")
+    with pytest.raises(cr.ContractViolation) as info:
+        cr.check_format({"k": ["a@b.co", "bad"]}, "f", fmt="email")
+    assert info.value.path == "$.f['k'][1]"
+
+
+def test_unique_handles_unhashable_items() -> None:
+    cr.check_unique([[1], [2], {"a": 1}], "f")
+    cr.check_unique(None, "f")
+    with pytest.raises(cr.ContractViolation, match="item 2 repeats") as info:
+        cr.check_unique([{"a": 1, "b": 2}, {"x": 0}, {"b": 2, "a": 1}], "f")
+    assert info.value.rule == "unique_items"
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("123.456", "scale"),
+        ("1234.5", "precision"),
+        ("-0.01", "minimum"),
+        ("100.00", "exclusive_maximum"),
+        ("NaN", "finite"),
+        ("0.05", "multiple_of"),
+    ],
+)
+def test_decimal_rules(value: str, rule: str) -> None:
+    kwargs: dict[str, typing.Any] = {
+        "precision": 5,
+        "scale": 2,
+        "ge": decimal.Decimal(0),
+        "lt": decimal.Decimal(100),
+        "multiple_of": decimal.Decimal("0.1"),
+    }
+    cr.check_decimal(decimal.Decimal("99.9"), "f", **kwargs)
+    with pytest.raises(cr.ContractViolation) as info:
+        cr.check_decimal(decimal.Decimal(value), "f", **kwargs)
+    assert info.value.rule == rule
+
+
+def test_decimal_digits() -> None:
+    cr.check_decimal(decimal.Decimal("12345.67"), "f", precision=7, scale=2)
+    cr.check_decimal(decimal.Decimal("1E+2"), "f", precision=3)
+    with pytest.raises(cr.ContractViolation, match="significant"):
+        cr.check_decimal(decimal.Decimal("1E+3"), "f", precision=3)
+
+
+def test_oneof() -> None:
+    cr.check_oneof("g", ("a", "b"), (msgspec.UNSET, 1))
+    cr.check_oneof("g", ("a", "b"), (None, msgspec.UNSET))
+    with pytest.raises(cr.ContractViolation, match="at most one of oneof 'g' may be set, got a, b") as info:
+        cr.check_oneof("g", ("a", "b"), (0, ""))
+    assert info.value.rule == "oneof"
+
+
+def test_int_range() -> None:
+    cr.check_int_range([2**64 - 1], "f", le=2**64 - 1)
+    with pytest.raises(cr.ContractViolation) as info:
+        cr.check_int_range([1, 2**64], "f", le=2**64 - 1)
+    assert (info.value.path, info.value.rule) == ("$.f[1]", "maximum")
+
+
+class Item(msgspec.Struct, frozen=True):
+    n: typing.Annotated[int, msgspec.Meta(ge=0)]
+    tags: list[str] = []
+
+    def __post_init__(self) -> None:
+        cr.check_unique(self.tags, "tags")
+
+
+class Box(msgspec.Struct, frozen=True):
+    items: list[Item]
+
+
+def test_validate_and_decode_give_full_paths() -> None:
+    box = Box([Item(1), Item(-1)])
+    with pytest.raises(cr.ContractViolation) as info:
+        cr.validate(box)
+    assert (info.value.path, info.value.rule, info.value.detail) == ("$.items[1].n", "minimum", "Expected `int` >= 0")
+    with pytest.raises(cr.ContractViolation) as info:
+        cr.decode_json(b'{"items": [{"n": 1}, {"n": 2, "tags": ["a", "a"]}]}', Box)
+    assert (info.value.path, info.value.rule) == ("$.items[1].tags", "unique_items")
+    assert str(info.value) == "array items must be unique; item 1 repeats an earlier one - at `$.items[1].tags`"
+    with pytest.raises(cr.ContractViolation) as info:
+        cr.decode_json(b'{"items": [{}]}', Box)
+    assert (info.value.path, info.value.rule) == ("$.items[0]", "required")
+    assert cr.encode_json(Box([Item(1)])) == b'{"items":[{"n":1,"tags":[]}]}'
+
+
+def test_contract_violation_is_a_value_error() -> None:
+    # msgspec turns a ValueError raised in __post_init__ into a ValidationError with the path.
+    assert issubclass(cr.ContractViolation, ValueError)

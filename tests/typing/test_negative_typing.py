@@ -1,0 +1,54 @@
+"""Negative typing tests: mypy --strict must report exactly the errors in expected_mypy.txt for
+consumer.py, which misuses the generated records. UPDATE_GOLDENS=1 rewrites the golden."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import update_goldens
+from tests.python.conftest import generate, write
+from tests.python.fixtures import ALL
+
+HERE = Path(__file__).parent
+GOLDEN = HERE / "expected_mypy.txt"
+
+pytestmark = pytest.mark.slow
+
+
+def test_mypy_rejects_misuse_of_generated_records(tmp_path: Path) -> None:
+    root = write(generate(ALL), tmp_path)
+    shutil.copy(HERE / "consumer.py", root / "consumer.py")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            str(tmp_path / ".mypy_cache"),
+            "--python-version",
+            "3.11",
+            "--show-error-codes",
+            "--no-error-summary",
+            "--no-pretty",
+            "--hide-error-context",
+            "consumer.py",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    assert result.stderr == "", result.stderr
+    if update_goldens():
+        GOLDEN.write_text(result.stdout)
+    assert result.stdout == GOLDEN.read_text()
+    flagged = {int(line.split(":")[1]) for line in result.stdout.splitlines()}
+    consumer = (HERE / "consumer.py").read_text().splitlines()
+    marked = {i for i, line in enumerate(consumer, 1) if "# error:" in line}
+    assert marked <= flagged, "every line marked '# error:' must be reported by mypy"
