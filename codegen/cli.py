@@ -16,6 +16,7 @@ from typing import NoReturn
 import click
 
 import codegen
+from codegen import ir
 from codegen.cli_breaking import breaking
 from codegen.config import Config, load_config
 from codegen.diagnostics import ContractError, Diagnostic, Diagnostics, display_path
@@ -77,6 +78,11 @@ _common = [
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
         help="Configuration file [default: contract-codegen.toml or [tool.contract-codegen] in pyproject.toml].",
     ),
+    click.option(
+        "--no-lock",
+        is_flag=True,
+        help="Skip the version check against contracts.lock.json and leave the lock as it is.",
+    ),
 ]
 
 
@@ -92,9 +98,10 @@ def _config(
     proto_paths: tuple[str, ...],
     emit: tuple[str, ...],
     config_file: Path | None,
+    lock: bool = False,
 ) -> Config:
     try:
-        return load_config(config_file, inputs, output, proto_paths, emit)
+        return load_config(config_file, inputs, output, proto_paths, emit, lock=lock)
     except ContractError as exc:
         _fail(exc.diagnostics)
 
@@ -123,6 +130,7 @@ def generate(
     proto_paths: tuple[str, ...],
     emit: tuple[str, ...],
     config_file: Path | None,
+    no_lock: bool,
     quiet: bool,
     force: bool,
 ) -> None:
@@ -131,12 +139,13 @@ def generate(
     The whole tree is written or nothing is: on any contract error the command prints every error
     as `path:line:col: CODE message`, exits 2 and leaves the output folder untouched.
     """
-    from codegen import pipeline, writer
+    from codegen import pipeline, versioning, writer
 
-    cfg = _config(inputs, output, proto_paths, emit, config_file)
+    cfg = _config(inputs, output, proto_paths, emit, config_file, lock=not no_lock)
     settings = writer.settings_digest(_settings(cfg))
     found = pipeline.expand_inputs(cfg.inputs, Diagnostics())
-    if not force and found and writer.is_fresh(cfg.output, settings, found):
+    lock_ok = cfg.lock is None or cfg.lock.is_file()
+    if not force and found and lock_ok and writer.is_fresh(cfg.output, settings, found):
         if not quiet:
             click.echo(f"{len(found)} input files unchanged; {display_path(cfg.output)} is up to date", err=True)
         return
@@ -146,8 +155,10 @@ def generate(
         _end_progress(progress)
         _fail(compiled.diagnostics.items)
     try:
+        _version_gate(cfg, compiled.contracts)
         files = pipeline.render(compiled.contracts, cfg, progress)
         writer.write_tree(cfg.output, files, writer.make_stamp(settings, found, compiled.files_read))
+        versioning.record(cfg.lock, compiled.contracts)
     except ContractError as exc:
         _end_progress(progress)
         _fail([*compiled.diagnostics.items, *exc.diagnostics])
@@ -157,12 +168,30 @@ def generate(
         click.echo(f"{len(compiled.contracts)} contracts -> {len(files)} files in {display_path(cfg.output)}", err=True)
 
 
+def _version_gate(cfg: Config, contracts: Sequence[ir.Contract]) -> None:
+    """Print version findings; a breaking change without a major bump stops the run (exit 2)."""
+    from codegen import versioning
+
+    findings = versioning.version_findings(cfg.lock, contracts)
+    for f in findings:
+        click.echo(f.format(), err=True)
+    errors = [f for f in findings if f.is_error]
+    if errors:
+        click.echo(
+            f"{len(errors)} version error{'s' if len(errors) != 1 else ''} against {display_path(cfg.lock or '')}; "
+            "nothing written (see docs/breaking-changes.md)",
+            err=True,
+        )
+        sys.exit(EXIT_CONTRACT_ERROR)
+
+
 def _settings(cfg: Config) -> dict[str, object]:
     """What the output depends on besides the inputs (where it is written does not change it)."""
     return {
         "emit": list(cfg.emit),
         "options": cfg.emitter_options,
         "proto_paths": [display_path(p) for p in cfg.proto_paths],
+        "lock": display_path(cfg.lock) if cfg.lock else None,  # a run without the version gate is no proof
     }
 
 
@@ -174,24 +203,29 @@ def check(
     proto_paths: tuple[str, ...],
     emit: tuple[str, ...],
     config_file: Path | None,
+    no_lock: bool,
 ) -> None:
     """Fail (exit 1) when the committed output differs from what `generate` would write.
 
     For CI and pre-commit. Prints which files are stale, missing or no longer generated.
     """
-    from codegen import pipeline, writer
+    from codegen import pipeline, versioning, writer
 
-    cfg = _config(inputs, output, proto_paths, emit, config_file)
+    cfg = _config(inputs, output, proto_paths, emit, config_file, lock=not no_lock)
     compiled = pipeline.compile_inputs(cfg)
     if compiled.diagnostics.has_errors:
         _fail(compiled.diagnostics.items)
     try:
+        _version_gate(cfg, compiled.contracts)
+        lock_current = versioning.lock_is_current(cfg.lock, compiled.contracts)
         files = pipeline.render(compiled.contracts, cfg)
     except ContractError as exc:
         _fail([*compiled.diagnostics.items, *exc.diagnostics])
     drift = writer.compare(cfg.output, files)
     _print_diagnostics(compiled.diagnostics.warnings())
-    if drift.clean:
+    if not lock_current:
+        click.echo(f"stale: {display_path(cfg.lock or '')} does not record these contract versions", err=True)
+    if drift.clean and lock_current:
         click.echo(f"{display_path(cfg.output)} is up to date ({len(files)} files)", err=True)
         return
     for label, paths in (("changed", drift.changed), ("missing", drift.added), ("no longer generated", drift.removed)):
@@ -264,6 +298,7 @@ def package(
     proto_paths: tuple[str, ...],
     emit: tuple[str, ...],
     config_file: Path | None,
+    no_lock: bool,
     prefix: str | None,
     build_dists: bool,
     dist_dir: Path,

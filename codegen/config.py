@@ -16,6 +16,7 @@ import msgspec
 from codegen.diagnostics import ContractError, Diagnostic, Location, display_path
 
 CONFIG_FILE = "contract-codegen.toml"
+LOCK_FILE = "contracts.lock.json"
 DEFAULT_EMIT = ("python", "python-ports", "ir-json")
 
 
@@ -26,6 +27,8 @@ class ConfigSpec(msgspec.Struct, forbid_unknown_fields=True, rename="kebab"):
     emit: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_EMIT))
     # emitter name -> that emitter's own options (each emitter checks its own strictly)
     emitters: dict[str, dict[str, object]] = {}
+    # what the compiler last compiled, for the version check; "" turns the check off
+    lock: str = LOCK_FILE
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Config:
     emit: tuple[str, ...]
     emitter_options: dict[str, dict[str, object]] = field(default_factory=dict)
     source: str | None = None  # the file the configuration came from
+    lock: Path | None = None  # contracts.lock.json; None: no version check
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, object]] | None:
@@ -65,6 +69,7 @@ def load_config(
     output: str | None,
     proto_paths: Sequence[str],
     emit: Sequence[str],
+    lock: bool = True,
 ) -> Config:
     cwd = Path.cwd()
     found: tuple[Path, dict[str, object]] | None
@@ -104,4 +109,5 @@ def load_config(
         emit=tuple(emit) if emit else tuple(spec.emit),
         emitter_options=spec.emitters,
         source=source,
+        lock=rel(spec.lock) if lock and spec.lock else None,
     )

@@ -40,7 +40,7 @@ def diagnostics_lines(stderr: str) -> str:
 def test_case(case: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(case)
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["generate", "contracts", "-o", str(out), "--quiet"])
+    result = CliRunner().invoke(main, ["generate", "contracts", "-o", str(out), "--quiet", "--no-lock"])
     stderr_file = case / "expected_stderr.txt"
     expected_dir = case / "expected"
     if result.exit_code == 2 or stderr_file.exists():

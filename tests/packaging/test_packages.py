@@ -131,3 +131,39 @@ def test_consumer_type_checks_against_installed_package(built: dict[str, Path], 
 )
 def test_semantic_versions_map_to_pep440(semver: str, pep440: str) -> None:
     assert pep440_version(semver) == pep440
+
+
+ROUND_TRIP = """
+import datetime, decimal, sys, uuid
+import orders_contract as p
+from contract_runtime.ports import StartFrom
+
+url = "sqlite:///" + sys.argv[1]
+order = p.OrderPlaced(
+    order_id=uuid.uuid4(),
+    customer_email="jane@example.com",
+    order_date=datetime.date(2024, 5, 1),
+    items=[p.OrderPlacedLineItem(sku="SKU-1", quantity=2, unit_price=decimal.Decimal("9.99"))],
+    total_amount=decimal.Decimal("19.98"),
+    currency="EUR",
+)
+with p.OrderPlacedProducer(url=url) as producer:
+    producer.publish(order)
+with p.OrderPlacedReader("billing", url=url, start=StartFrom.BEGINNING) as reader:
+    delivery = reader.next(timeout=10)
+    assert delivery is not None and delivery.record == order, delivery
+    delivery.ack()
+print("round trip ok", delivery.headers.get("contract-version"))
+"""
+
+
+def test_installed_package_publishes_and_reads_through_the_embedded_port(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    script = tmp_path / "round_trip.py"
+    script.write_text(ROUND_TRIP)
+    done = subprocess.run(
+        [str(built["python"]), str(script), str(tmp_path / "ports.db")], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == "round trip ok 1.2.0"

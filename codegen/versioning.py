@@ -1,0 +1,46 @@
+"""The version check that `generate` and `check` run: a contract that changed incompatibly must bump its
+major version, or the compile fails before anything is written.
+
+What was last compiled lives in the lock file (contracts.lock.json, committed beside the contracts);
+`generate` records each contract's version there after a successful run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from codegen import ir
+from codegen.compat.findings import Finding
+from codegen.compat.lockfile import LockError, fingerprint, read_lock, write_lock
+from codegen.compat.versions import check_versions
+from codegen.diagnostics import ContractError, Diagnostic, Location, display_path
+
+
+def _locked(lock: Path) -> list[ir.Contract]:
+    try:
+        return read_lock(lock)
+    except LockError as exc:
+        raise ContractError([Diagnostic(Location(display_path(lock)), "E050", str(exc))]) from None
+
+
+def version_findings(lock: Path | None, contracts: Sequence[ir.Contract]) -> list[Finding]:
+    """Breaking changes without a major bump (errors), changes without any bump (warnings)."""
+    if lock is None or not lock.is_file():
+        return []
+    return check_versions(_locked(lock), list(contracts))
+
+
+def record(lock: Path | None, contracts: Sequence[ir.Contract]) -> None:
+    if lock is not None:
+        write_lock(contracts, lock)
+
+
+def lock_is_current(lock: Path | None, contracts: Sequence[ir.Contract]) -> bool:
+    """True when the lock holds exactly these contracts at these versions (what `generate` would record)."""
+    if lock is None:
+        return True
+    if not lock.is_file():
+        return not contracts
+    locked = {(c.name, c.version): fingerprint(c) for c in _locked(lock)}
+    return all(locked.get((c.name, c.version)) == fingerprint(c) for c in contracts)

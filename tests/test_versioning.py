@@ -1,0 +1,88 @@
+"""The compile error: a contract that changed incompatibly must bump its major version."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from codegen.cli import main
+from codegen.compat.lockfile import read_lock
+
+
+def schema(version: str, properties: dict[str, object], required: list[str]) -> str:
+    doc = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Invoice",
+        "x-contract": {"name": "invoices", "version": version, "owner": {"team": "billing"}},
+        "type": "object",
+        "properties": properties,
+        "required": required,
+    }
+    return json.dumps(doc, indent=2)
+
+
+V1 = {"id": {"type": "string"}, "amount_cents": {"type": "integer"}}
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, ["generate", "--emit", "python", *args])
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "invoices.schema.json").write_text(schema("1.0.0", V1, ["id", "amount_cents"]))
+    monkeypatch.chdir(tmp_path)
+    assert run().exit_code == 0
+    return tmp_path
+
+
+def write(project: Path, version: str, properties: dict[str, object], required: list[str]) -> None:
+    (project / "contracts" / "invoices.schema.json").write_text(schema(version, properties, required))
+
+
+def test_first_generate_records_the_lock(project: Path) -> None:
+    assert [(c.name, c.version) for c in read_lock(project / "contracts.lock.json")] == [("invoices", "1.0.0")]
+
+
+def test_breaking_change_without_major_bump_fails_and_writes_nothing(project: Path) -> None:
+    before = (project / "generated" / "python" / "datacontracts" / "invoices.py").read_bytes()
+    write(project, "1.1.0", {"id": {"type": "string"}}, ["id"])
+    result = run()
+    assert result.exit_code == 2
+    assert "VERSION_MAJOR_BUMP_REQUIRED" in result.stderr and "make it 2.0.0" in result.stderr
+    assert "contracts/invoices.schema.json:" in result.stderr
+    assert (project / "generated" / "python" / "datacontracts" / "invoices.py").read_bytes() == before
+    assert [c.version for c in read_lock(project / "contracts.lock.json")] == ["1.0.0"]
+
+
+def test_major_bump_is_allowed_and_history_is_kept(project: Path) -> None:
+    write(project, "2.0.0", {"id": {"type": "string"}}, ["id"])
+    result = run()
+    assert result.exit_code == 0, result.output
+    assert [c.version for c in read_lock(project / "contracts.lock.json")] == ["1.0.0", "2.0.0"]
+
+
+def test_compatible_change_without_version_change_is_a_warning(project: Path) -> None:
+    write(project, "1.0.0", {**V1, "note": {"type": "string"}}, ["id", "amount_cents"])
+    result = run()
+    assert result.exit_code == 0, result.output
+    assert "VERSION_BUMP_SUGGESTED" in result.stderr
+
+
+def test_version_going_down_is_an_error(project: Path) -> None:
+    write(project, "0.9.0", V1, ["id", "amount_cents"])
+    result = run()
+    assert result.exit_code == 2 and "VERSION_DECREASED" in result.stderr
+
+
+def test_check_reports_a_stale_lock_and_no_lock_skips_the_gate(project: Path) -> None:
+    write(project, "1.1.0", {**V1, "note": {"type": "string"}}, ["id", "amount_cents"])
+    assert run("--no-lock").exit_code == 0
+    stale = CliRunner().invoke(main, ["check", "--emit", "python"])
+    assert stale.exit_code == 1 and "contracts.lock.json does not record" in stale.stderr
+    assert run().exit_code == 0
+    assert CliRunner().invoke(main, ["check", "--emit", "python"]).exit_code == 0
