@@ -91,7 +91,8 @@ def _ours_env() -> dict[str, str]:
 
 def tools(corpus: Corpus) -> list[Tool]:
     json_dir, proto_dir = str(corpus.jsonschema_dir), str(corpus.proto_dir)
-    ours = [sys.executable, "-m", "codegen", "generate"]
+    # --no-lock: the typed-model output alone, as the peers produce it (no version check against a lock file)
+    ours = [sys.executable, "-m", "codegen", "generate", "--no-lock"]
 
     def ours_json(out: Path) -> list[str]:
         return [*ours, json_dir, "-o", str(out), "--emit", "python"]

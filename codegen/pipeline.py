@@ -15,6 +15,7 @@ from codegen import frontends, ir
 from codegen.config import Config
 from codegen.diagnostics import ContractError, Diagnostic, Diagnostics, Location, display_path
 from codegen.emitters import OutputFile, registry
+from codegen.emitters.docs_model import History
 
 Progress = Callable[[str], None]
 
@@ -109,6 +110,18 @@ def compile_inputs(config: Config, progress: Progress | None = None) -> Compiled
     return Compiled(tuple(contracts), diags, tuple(files), tuple(sorted(read)))
 
 
+def _history(config: Config) -> History | None:
+    if config.lock is None or not config.lock.is_file():
+        return None
+    from codegen.compat.history import history_from
+    from codegen.compat.lockfile import LockError, read_lock
+
+    try:
+        return history_from(read_lock(config.lock))
+    except LockError:
+        return None  # the version check reports an unreadable lock; docs simply go without a changelog
+
+
 def render(contracts: Sequence[ir.Contract], config: Config, progress: Progress | None = None) -> list[OutputFile]:
     """Run the configured emitters and format their output. Raises ContractError on any error."""
     emitters = registry()
@@ -125,8 +138,11 @@ def render(contracts: Sequence[ir.Contract], config: Config, progress: Progress 
     if problems:
         raise ContractError(problems)
     out: list[OutputFile] = []
+    history = _history(config)
     for name in config.emit:
         emitter = emitters[name]
+        if history is not None and hasattr(emitter, "history"):
+            emitter.history = history  # the docs' changelog: earlier versions from the lock file
         try:
             options = emitter.parse_options(config.emitter_options.get(name, {}))
         except msgspec.ValidationError as exc:

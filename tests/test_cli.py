@@ -212,3 +212,41 @@ def test_every_generated_file_carries_the_generated_mark(root: Path) -> None:
         if b"@generated" not in p.read_bytes()[:400]
     ]
     assert unmarked == []
+
+
+def test_unknown_input_kind_is_an_error(project: Path) -> None:
+    (project / "notes.txt").write_text("not a contract")
+    result = run("generate", "notes.txt")
+    assert result.exit_code == 2 and "notes.txt:0:0: E003" in result.stderr
+
+
+def test_lint_reports_documentation_gaps(project: Path) -> None:
+    bare = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Bare",
+        "x-contract": {"name": "bare", "version": "1.0.0"},
+        "type": "object",
+        "properties": {"x": {"type": "string"}},
+    }
+    (project / "contracts" / "bare.schema.json").write_text(json.dumps(bare, indent=2))
+    result = run("lint")
+    assert result.exit_code == 0
+    for code in ("W002", "W003", "W004"):
+        assert f" {code} " in result.stderr, code
+
+
+# Codes a golden case cannot show (cases compile a whole folder with no arguments), each with the test that does.
+CODES_SHOWN_ELSEWHERE = {
+    "E003": "test_unknown_input_kind_is_an_error",
+    "W002": "test_lint_reports_documentation_gaps",
+    "W003": "test_lint_reports_documentation_gaps",
+    "W004": "test_lint_reports_documentation_gaps",
+}
+
+
+def test_every_diagnostic_code_has_a_bad_input_case(root: Path) -> None:
+    from codegen.diagnostics import CODES
+
+    shown = "".join(p.read_text() for p in (root / "tests" / "cases").glob("*/expected_stderr.txt"))
+    missing = [c for c in CODES if f": {c} " not in shown and c not in CODES_SHOWN_ELSEWHERE]
+    assert missing == []

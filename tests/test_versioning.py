@@ -86,3 +86,12 @@ def test_check_reports_a_stale_lock_and_no_lock_skips_the_gate(project: Path) ->
     assert stale.exit_code == 1 and "contracts.lock.json does not record" in stale.stderr
     assert run().exit_code == 0
     assert CliRunner().invoke(main, ["check", "--emit", "python"]).exit_code == 0
+
+
+def test_docs_changelog_comes_from_the_lock(project: Path) -> None:
+    write(project, "2.0.0", {"id": {"type": "string"}}, ["id"])
+    result = CliRunner().invoke(main, ["generate", "--emit", "docs-md"])
+    assert result.exit_code == 0, result.output
+    page = (project / "generated" / "docs" / "md" / "invoices.md").read_text()
+    assert "1.0.0" in page and "2.0.0" in page
+    assert "FIELD_NO_DELETE" in page and "amount\\_cents" in page  # the removed field, Markdown-escaped

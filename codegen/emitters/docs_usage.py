@@ -16,6 +16,7 @@ from codegen.emitters.base import OutputFile
 from codegen.emitters.docs_example import Example
 from codegen.emitters.docs_model import Usage, install_line
 from codegen.emitters.python_models import ModuleBuilder, module_names
+from codegen.emitters.python_ports import PortsModule
 from codegen.emitters.python_types import Unrepresentable
 from codegen.formatting import FormattingError, format_python
 
@@ -27,7 +28,7 @@ def usages(contracts: Sequence[ir.Contract], examples: Sequence[Example], packag
     raw: list[tuple[str, str, bool]] = []  # (module, source, built from the example)
     for i, (c, example) in enumerate(zip(contracts, examples, strict=True)):
         module = f"{package}.{names[i]}"
-        source, tested = snippet(c, example, module)
+        source, tested = snippet(c, example, module, _port_classes(c, names[i]))
         raw.append((module, source, tested))
     formatted = _format([s for _, s, _ in raw])
     out: list[Usage] = []
@@ -38,7 +39,17 @@ def usages(contracts: Sequence[ir.Contract], examples: Sequence[Example], packag
     return out
 
 
-def snippet(c: ir.Contract, example: Example, module: str) -> tuple[str, bool]:
+def _port_classes(c: ir.Contract, module: str) -> tuple[str, str] | None:
+    """The producer and reader the python-ports emitter writes for the root record's first stream port."""
+    for pc in PortsModule(c, module, "auto").plan():
+        if pc.port.record == c.root:
+            return pc.producer, pc.reader
+    return None
+
+
+def snippet(
+    c: ir.Contract, example: Example, module: str, port_classes: tuple[str, str] | None = None
+) -> tuple[str, bool]:
     builder = ModuleBuilder(c)
     root = builder.class_names[c.root]
     construct = None
@@ -67,6 +78,25 @@ def snippet(c: ir.Contract, example: Example, module: str) -> tuple[str, bool]:
         f"received = contract_runtime.decode_json(message, {root})",
         "assert received == record",
     ]
+    if port_classes is not None:
+        producer, reader = port_classes
+        url = "sqlite:///contract-ports.db"
+        lines += [
+            "",
+            "from contract_runtime.ports import StartFrom",
+            f"from {module}_ports import {producer}, {reader}",
+            "",
+            "# Publish on the stream port: validated before anything is sent (embedded SQLite store here;",
+            "# nats://... or kafka://... in production, or $CONTRACT_PORTS_URL).",
+            f'with {producer}(url="{url}") as producer:',
+            "    producer.publish(record)",
+            "",
+            "# Consume: typed records, each acknowledged explicitly (at-least-once delivery).",
+            f'with {reader}("docs-example", url="{url}", start=StartFrom.BEGINNING) as reader:',
+            "    delivery = reader.next(timeout=5)",
+            "    assert delivery is not None and delivery.record == record",
+            "    delivery.ack()",
+        ]
     return "\n".join(lines).lstrip("\n") + "\n", True
 
 

@@ -13,6 +13,7 @@ is embedded, so encoding goes through the official protobuf runtime and stays by
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import msgspec
 from google.protobuf import descriptor_pb2
@@ -103,6 +104,18 @@ class PythonPortsEmitter(Emitter[PortsOptions]):
         return files
 
 
+@dataclass(frozen=True)
+class PortClasses:
+    port: ir.StreamPort
+    record: str  # the record's class name
+    const: str
+    codec: str
+    producer: str
+    async_producer: str
+    reader: str
+    async_reader: str
+
+
 class PortsModule:
     def __init__(self, contract: ir.Contract, module: str, wire: str) -> None:
         self.c = contract
@@ -119,29 +132,38 @@ class PortsModule:
             )
             self.protobuf = False
 
-    def build(self) -> str:
+    def plan(self) -> list[PortClasses]:
+        """The names this module gives each stream port's constant, codec and classes (docs reuse them)."""
         streams = [p for p in self.c.ports if isinstance(p, ir.StreamPort)]
         per_record: dict[str, int] = {}
         for p in streams:
             per_record[p.record] = per_record.get(p.record, 0) + 1
         namer = Namer(set(self.records.class_names.values()) | {"ports", "typing", "CONTRACT_NAME", "CONTRACT_VERSION"})
-        imported = {self.records.class_names[p.record] for p in streams}
-        body: list[str] = []
-        exports: list[str] = []
-        if self.protobuf:
-            body.append(self.wire_schema())
-            imported |= {self.records.class_names[r.id] for r in self.c.records}
+        out = []
         for p in streams:
             record = self.records.class_names[p.record]
             stem = record if per_record[p.record] == 1 else pascal_case(p.name) + record
             const = namer.take(upper_snake(p.name) or "PORT")
             codec = namer.take(f"{snake_identifier(p.name, 'port').upper()}_CODEC")
-            body.append(self.port_constant(const, codec, p, record))
-            exports.append(const)
-            for kind in ("Producer", "Reader"):
-                sync_name, async_name = namer.take(f"{stem}{kind}"), namer.take(f"Async{stem}{kind}")
-                body.append(self.classes(kind, sync_name, async_name, record, const, codec, p))
-                exports += [sync_name, async_name]
+            names = [namer.take(n) for kind in ("Producer", "Reader") for n in (f"{stem}{kind}", f"Async{stem}{kind}")]
+            out.append(PortClasses(p, record, const, codec, *names))
+        return out
+
+    def build(self) -> str:
+        plan = self.plan()
+        imported = {pc.record for pc in plan}
+        body: list[str] = []
+        exports: list[str] = []
+        if self.protobuf:
+            body.append(self.wire_schema())
+            imported |= {self.records.class_names[r.id] for r in self.c.records}
+        for pc in plan:
+            body.append(self.port_constant(pc.const, pc.codec, pc.port, pc.record))
+            body.append(
+                self.classes("Producer", pc.producer, pc.async_producer, pc.record, pc.const, pc.codec, pc.port)
+            )
+            body.append(self.classes("Reader", pc.reader, pc.async_reader, pc.record, pc.const, pc.codec, pc.port))
+            exports += [pc.const, pc.producer, pc.async_producer, pc.reader, pc.async_reader]
         doc = f"Producers and readers of the {self.c.name} data contract's stream ports, version {self.c.version}."
         parts = [
             header(self.c.source.path) + docstring(doc),

@@ -12,6 +12,7 @@ from pathlib import Path
 from codegen import ir
 from codegen.emitters.docs_model import ViewBuilder
 from codegen.emitters.python_models import PythonModelsEmitter, PythonOptions
+from codegen.emitters.python_ports import PortsOptions, PythonPortsEmitter
 from tests.docs.conftest import ROOT, write_tree
 
 RUNNER = """
@@ -24,6 +25,7 @@ for path in sys.argv[1:]:
 
 def test_snippets_run_against_generated_code(contracts: tuple[ir.Contract, ...], tmp_path: Path) -> None:
     generated = PythonModelsEmitter().generate(contracts, PythonOptions())
+    generated += PythonPortsEmitter().generate(contracts, PortsOptions())
     write_tree({f.path: f.content for f in generated}, tmp_path)
     views = ViewBuilder(contracts, "datacontracts", None).views()
     assert all(v.usage.tested_example for v in views), [v.name for v in views if not v.usage.tested_example]
