@@ -238,6 +238,38 @@ def resolve_ports(
     return tuple(ports)
 
 
+def make_contract(
+    meta: ContractMeta,
+    *,
+    root: str,
+    records: tuple[ir.Record, ...],
+    enums: tuple[ir.Enum, ...],
+    source: ir.Source,
+    location: Location,
+    diags: Diagnostics,
+    title: str = "",
+) -> ir.Contract:
+    """The contract both frontends build: checked metadata, the lowered types, ports resolved against them."""
+    root_record = next(r for r in records if r.id == root)
+    return ir.Contract(
+        name=meta.name,
+        version=meta.version,
+        root=root,
+        records=records,
+        enums=enums,
+        source=source,
+        location=location,
+        title=title,
+        description=meta.description or root_record.description,
+        owner=meta.owner,
+        slo=meta.slo,
+        ports=resolve_ports(meta, root, records, location, diags),
+        compatibility=meta.compatibility,
+        tags=meta.tags,
+        has_metadata=meta.has_metadata,
+    )
+
+
 def check_classification(value: str | None, location: Location, diags: Diagnostics) -> str | None:
     if value is None:
         return None

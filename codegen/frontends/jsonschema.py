@@ -88,25 +88,16 @@ def _contract(f: SchemaFile, refs: Refs, diags: Diagnostics) -> ir.Contract | No
     if root is None:
         return None
     records = lowering.result_records()
-    ports = metadata.resolve_ports(meta, root, records, where, diags)
-    root_record = next(r for r in records if r.id == root)
     used = [g.display for g in lowering.files.values() if g is not f]
-    return ir.Contract(
-        name=meta.name,
-        version=meta.version,
+    return metadata.make_contract(
+        meta,
         root=root,
         records=records,
         enums=tuple(lowering.enums.values()),
         source=ir.Source(ir.SchemaLanguage.JSON_SCHEMA, f.display, f.draft.name, (f.display, *sorted(used))),
         location=where,
+        diags=diags,
         title=title,
-        description=meta.description or root_record.description,
-        owner=meta.owner,
-        slo=meta.slo,
-        ports=ports,
-        compatibility=meta.compatibility,
-        tags=meta.tags,
-        has_metadata=meta.has_metadata,
     )
 
 

@@ -229,23 +229,15 @@ def _contract(
     lowering.run([root_name, *extra])
     records = tuple(lowering.records)
     root_id = lowering.type_id(root_name)
-    ports = metadata.resolve_ports(meta, root_id, records, where, diags)
     files = [pf.display] + [f.display for f in lowering.files if f.disk is not None and f is not pf]
-    return ir.Contract(
-        name=meta.name,
-        version=meta.version,
+    return metadata.make_contract(
+        meta,
         root=root_id,
         records=records,
         enums=tuple(lowering.enums),
         source=ir.Source(ir.SchemaLanguage.PROTOBUF, pf.display, pf.syntax, tuple(files), package or None),
         location=where,
-        description=meta.description or records[0].description,
-        owner=meta.owner,
-        slo=meta.slo,
-        ports=ports,
-        compatibility=meta.compatibility,
-        tags=meta.tags,
-        has_metadata=meta.has_metadata,
+        diags=diags,
     )
 
 

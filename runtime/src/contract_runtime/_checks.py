@@ -108,6 +108,10 @@ def _walk(value: Any, path: str, leaf: Callable[[Any, str], None]) -> None:
 def check_format(value: Any, field: str, *, fmt: str) -> None:
     """Every string in ``value`` (a string, or lists/dicts of them) has the string format ``fmt``."""
     test = FORMATS[fmt]
+    if type(value) is str:  # the common case, without building a path or a closure
+        if not test(value):
+            raise ContractViolation(f"{value!r} is not a valid {fmt}", path=f"$.{field}", rule=f"format:{fmt}")
+        return
 
     def leaf(v: Any, path: str) -> None:
         if isinstance(v, str) and not test(v):
@@ -151,23 +155,40 @@ def check_decimal(
     multiple_of: decimal.Decimal | None = None,
 ) -> None:
     """Digits and bounds of every Decimal in ``value`` (msgspec's Meta has no decimal constraints)."""
+    limits = (precision, scale, ge, le, gt, lt, multiple_of)
+    if type(value) is decimal.Decimal:  # the common case, without a closure or a walk
+        _check_decimal(value, f"$.{field}", *limits)
+        return
 
     def leaf(v: Any, path: str) -> None:
-        if not isinstance(v, decimal.Decimal):
-            return
-        if not v.is_finite():
-            raise ContractViolation(f"{v} is not a finite decimal", path=path, rule="finite")
-        _sign, digits, exponent = v.as_tuple()
-        assert isinstance(exponent, int)  # finite decimals have an int exponent
-        frac = max(0, -exponent)
-        whole = max(0, len(digits) + exponent) if any(digits) else 0
-        if scale is not None and frac > scale:
-            raise ContractViolation(f"{v} has more than {scale} digits after the point", path=path, rule="scale")
-        if precision is not None and whole + (scale if scale is not None else frac) > precision:
-            raise ContractViolation(f"{v} has more than {precision} significant digits", path=path, rule="precision")
-        _bounds(v, path, ge, le, gt, lt, multiple_of)
+        if isinstance(v, decimal.Decimal):
+            _check_decimal(v, path, *limits)
 
     _walk(value, f"$.{field}", leaf)
+
+
+def _check_decimal(
+    v: decimal.Decimal,
+    path: str,
+    precision: int | None,
+    scale: int | None,
+    ge: decimal.Decimal | None,
+    le: decimal.Decimal | None,
+    gt: decimal.Decimal | None,
+    lt: decimal.Decimal | None,
+    multiple_of: decimal.Decimal | None,
+) -> None:
+    _sign, digits, exponent = v.as_tuple()
+    if type(exponent) is not int:  # NaN and infinities carry a letter instead of an exponent
+        raise ContractViolation(f"{v} is not a finite decimal", path=path, rule="finite")
+    if scale is not None and -exponent > scale:
+        raise ContractViolation(f"{v} has more than {scale} digits after the point", path=path, rule="scale")
+    if precision is not None:
+        whole = len(digits) + exponent  # digits before the point (zero has none that count)
+        if whole + (scale if scale is not None else max(0, -exponent)) > precision and any(digits):
+            raise ContractViolation(f"{v} has more than {precision} significant digits", path=path, rule="precision")
+    if ge is not None or le is not None or gt is not None or lt is not None or multiple_of is not None:
+        _bounds(v, path, ge, le, gt, lt, multiple_of)
 
 
 def _bounds(
@@ -206,7 +227,10 @@ def check_int_range(value: Any, field: str, *, ge: int | None = None, le: int | 
 
 def check_oneof(group: str, names: tuple[str, ...], values: tuple[Any, ...]) -> None:
     """At most one member of a protobuf oneof is set (neither absent nor null)."""
-    chosen = [n for n, v in zip(names, values, strict=True) if v is not msgspec.UNSET and v is not None]
+    unset = msgspec.UNSET
+    if sum(1 for v in values if v is not None and v is not unset) <= 1:
+        return
+    chosen = [n for n, v in zip(names, values, strict=True) if v is not unset and v is not None]
     if len(chosen) > 1:
         raise ContractViolation(
             f"at most one of oneof {group!r} may be set, got {', '.join(chosen)}", path=f"$.{chosen[1]}", rule="oneof"
