@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, str] = {
     "breaking": "benchmarks.breaking_speed",
     "docs": "benchmarks.docs_speed",
     "ports": "benchmarks.ports_speed",
+    "warehouse": "benchmarks.warehouse_speed",
 }
 
 
