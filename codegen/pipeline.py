@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -15,7 +16,9 @@ from codegen import frontends, ir
 from codegen.config import Config
 from codegen.diagnostics import ContractError, Diagnostic, Diagnostics, Location, display_path
 from codegen.emitters import OutputFile, registry
-from codegen.emitters.docs_model import History
+
+if TYPE_CHECKING:  # the docs model pulls in Jinja: not worth importing for `lint` or a no-op run
+    from codegen.emitters.docs_model import History
 
 Progress = Callable[[str], None]
 
