@@ -101,7 +101,7 @@ def breaking(
     current = sources.compile_current(cfg)
     _contract_errors(current.diagnostics, "current")
     try:
-        previous = sources.load_against(against, cfg)
+        previous = sources.load_against(against, cfg, current.contracts)
     except sources.SourceError as exc:
         _usage(str(exc))
     _contract_errors(previous.diagnostics, "previous")

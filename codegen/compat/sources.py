@@ -43,7 +43,7 @@ def roots(config: Config) -> list[Path]:
     return list(config.proto_paths) or pipeline.default_proto_paths(config.inputs)
 
 
-def load_against(against: str, config: Config) -> Loaded:
+def load_against(against: str, config: Config, current: Sequence[ir.Contract] = ()) -> Loaded:
     """The previous version: a directory, a lock file or a git ref, compiled like the current inputs."""
     path = Path(against)
     if path.is_dir():
@@ -53,7 +53,7 @@ def load_against(against: str, config: Config) -> Loaded:
             return Loaded(read_lock(path), [])
         except LockError as exc:
             raise SourceError(str(exc)) from None
-    return load_git_ref(against, config)
+    return load_git_ref(against, config, current)
 
 
 def _compile_dir(path: Path, config: Config) -> Loaded:
@@ -70,7 +70,7 @@ def _git(args: Sequence[str], cwd: Path) -> bytes:
     return result.stdout
 
 
-def load_git_ref(ref: str, config: Config) -> Loaded:
+def load_git_ref(ref: str, config: Config, current: Sequence[ir.Contract] = ()) -> Loaded:
     cwd = Path.cwd()
     try:
         top = Path(_git(["rev-parse", "--show-toplevel"], cwd).decode().strip()).resolve()
@@ -85,6 +85,8 @@ def load_git_ref(ref: str, config: Config) -> Loaded:
     if outside:
         raise SourceError(f"{display_path(outside[0])} is outside the git repository {display_path(top)}")
     rels = sorted({p.relative_to(top).as_posix() or "." for p in wanted})
+    changed = {n.decode() for n in _git(["diff", "--name-only", "-z", ref, "--", *rels], top).split(b"\0") if n}
+    unchanged, only = _split_unchanged(current, changed, top)
     listed = _git(["ls-tree", "-r", "--name-only", "-z", ref, "--", *rels], top).split(b"\0")
     files = [name.decode() for name in listed if name]
     with tempfile.TemporaryDirectory(prefix="contract-codegen-against-") as tmp:
@@ -97,9 +99,12 @@ def load_git_ref(ref: str, config: Config) -> Loaded:
         def moved(p: Path) -> Path:
             return root / p.resolve().relative_to(top)
 
-        inputs = tuple(moved(p) for p in config.inputs if moved(p).exists())
+        if only is not None:  # compile just the contracts whose files changed
+            inputs = tuple(moved(top / f) for f in only if moved(top / f).exists())
+        else:
+            inputs = tuple(moved(p) for p in config.inputs if moved(p).exists())
         if not inputs:
-            return Loaded([], [])  # nothing there at that ref: every contract is new
+            return Loaded(list(unchanged), [])  # nothing (else) there at that ref: the rest is new
         cfg = dataclasses.replace(
             config,
             inputs=inputs,
@@ -107,7 +112,35 @@ def load_git_ref(ref: str, config: Config) -> Loaded:
         )
         # Compiled from the same place relative to the working directory, the previous version's paths
         # read exactly as the working tree's: no rewriting, and unchanged contracts compare equal.
-        return _compile_in(moved(cwd), cfg)
+        loaded = _compile_in(moved(cwd), cfg)
+        return Loaded([*unchanged, *loaded.contracts], loaded.diagnostics)
+
+
+def _split_unchanged(
+    current: Sequence[ir.Contract], changed: set[str], top: Path
+) -> tuple[list[ir.Contract], list[str] | None]:
+    """Contracts none of whose files differ from the ref are their own previous version: only the others
+    need compiling at the ref. Returns those unchanged contracts and the main files to compile, or
+    (nothing, None) to compile everything when a changed file belongs to no current contract (a deleted
+    contract or library), which only a full compile at the ref can place."""
+    if not current:
+        return [], None
+    owned: set[str] = set()
+    unchanged: list[ir.Contract] = []
+    to_compile: list[str] = []
+    for c in current:
+        paths = [Path(f).resolve() for f in c.source.files or (c.source.path,)]  # main file first
+        if not paths[0].is_relative_to(top):
+            return [], None
+        rel = {p.relative_to(top).as_posix() for p in paths if p.is_relative_to(top)}
+        owned |= rel
+        if rel & changed:
+            to_compile.append(paths[0].relative_to(top).as_posix())
+        else:
+            unchanged.append(c)
+    if changed - owned:
+        return [], None
+    return unchanged, sorted(set(to_compile))
 
 
 def _compile_in(where: Path, config: Config) -> Loaded:

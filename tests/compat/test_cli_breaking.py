@@ -110,3 +110,30 @@ def test_new_input_has_no_previous_version(tmp_path: Path, in_dir: Callable[[Pat
     shutil.copytree(repo / "contracts" / "orders", repo / "more" / "orders")
     result = CliRunner().invoke(cli, ["breaking", "more", "--against", "HEAD"])
     assert result.exit_code == 0, result.output
+
+
+def test_git_ref_compiles_only_changed_contracts_yet_sees_deletions(
+    tmp_path: Path, in_dir: Callable[[Path], None]
+) -> None:
+    """Unchanged contracts are their own previous version; a deleted contract still shows up."""
+    from codegen.compat import sources
+    from codegen.config import load_config
+
+    repo = _repo(tmp_path)
+    in_dir(repo)
+    _edit(repo / PROTO, "string customer_id = 2", "int64 customer_id = 2")
+    cfg = load_config(None, ["contracts"], None, [], [])
+    current = sources.compile_current(cfg).contracts
+    top = repo.resolve()
+    unchanged, only = sources._split_unchanged(current, {PROTO.as_posix()}, top)
+    assert only == [PROTO.as_posix()]
+    assert {c.name for c in unchanged} == {c.name for c in current} - {"orders"}
+
+    result = CliRunner().invoke(cli, ["breaking", "contracts", "--against", "HEAD"])
+    assert result.exit_code == 100 and "FIELD_SAME_TYPE" in result.stdout
+    assert {line.split(":", 1)[0] for line in result.stdout.splitlines()} == {PROTO.as_posix()}
+
+    deleted = repo / "contracts" / "customers" / "customers.schema.json"
+    deleted.unlink()
+    gone = CliRunner().invoke(cli, ["breaking", "contracts", "--against", "HEAD"])
+    assert gone.exit_code == 100 and "CONTRACT_NO_DELETE" in gone.stdout
