@@ -143,20 +143,21 @@ def generate(
 
     cfg = _config(inputs, output, proto_paths, emit, config_file, lock=not no_lock)
     settings = writer.settings_digest(_settings(cfg))
-    found = pipeline.expand_inputs(cfg.inputs, Diagnostics())
+    found_diags = Diagnostics()
+    found = pipeline.expand_inputs(cfg.inputs, found_diags)
     lock_ok = cfg.lock is None or cfg.lock.is_file()
     if not force and found and lock_ok and writer.is_fresh(cfg.output, settings, found):
         if not quiet:
             click.echo(f"{len(found)} input files unchanged; {display_path(cfg.output)} is up to date", err=True)
         return
     progress = _progress(quiet)
-    compiled = pipeline.compile_inputs(cfg, progress)
+    compiled = pipeline.compile_files(cfg, found, found_diags, progress)
     if compiled.diagnostics.has_errors:
         _end_progress(progress)
         _fail(compiled.diagnostics.items)
     try:
-        _version_gate(cfg, compiled.contracts)
-        files = pipeline.render(compiled.contracts, cfg, progress)
+        previous = _version_gate(cfg, compiled.contracts)
+        files = pipeline.render(compiled.contracts, cfg, progress, previous)
         writer.write_tree(cfg.output, files, writer.make_stamp(settings, found, compiled.files_read))
         versioning.record(cfg.lock, compiled.contracts)
     except ContractError as exc:
@@ -168,11 +169,13 @@ def generate(
         click.echo(f"{len(compiled.contracts)} contracts -> {len(files)} files in {display_path(cfg.output)}", err=True)
 
 
-def _version_gate(cfg: Config, contracts: Sequence[ir.Contract]) -> None:
-    """Print version findings; a breaking change without a major bump stops the run (exit 2)."""
+def _version_gate(cfg: Config, contracts: Sequence[ir.Contract]) -> list[ir.Contract] | None:
+    """Print version findings; a breaking change without a major bump stops the run (exit 2).
+    Returns what the lock records (read once: the docs' changelog uses it too)."""
     from codegen import versioning
 
-    findings = versioning.version_findings(cfg.lock, contracts)
+    previous = versioning.read(cfg.lock)
+    findings = versioning.version_findings(previous, contracts)
     for f in findings:
         click.echo(f.format(), err=True)
     errors = [f for f in findings if f.is_error]
@@ -183,6 +186,7 @@ def _version_gate(cfg: Config, contracts: Sequence[ir.Contract]) -> None:
             err=True,
         )
         sys.exit(EXIT_CONTRACT_ERROR)
+    return previous
 
 
 def _settings(cfg: Config) -> dict[str, object]:
@@ -216,9 +220,9 @@ def check(
     if compiled.diagnostics.has_errors:
         _fail(compiled.diagnostics.items)
     try:
-        _version_gate(cfg, compiled.contracts)
-        lock_current = versioning.lock_is_current(cfg.lock, compiled.contracts)
-        files = pipeline.render(compiled.contracts, cfg)
+        previous = _version_gate(cfg, compiled.contracts)
+        lock_current = versioning.lock_is_current(cfg.lock, previous, compiled.contracts)
+        files = pipeline.render(compiled.contracts, cfg, previous=previous)
     except ContractError as exc:
         _fail([*compiled.diagnostics.items, *exc.diagnostics])
     drift = writer.compare(cfg.output, files)

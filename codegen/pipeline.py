@@ -98,7 +98,13 @@ def lint_contracts(contracts: Sequence[ir.Contract], diags: Diagnostics) -> None
 
 def compile_inputs(config: Config, progress: Progress | None = None) -> Compiled:
     diags = Diagnostics()
-    files = expand_inputs(config.inputs, diags)
+    return compile_files(config, expand_inputs(config.inputs, diags), diags, progress)
+
+
+def compile_files(
+    config: Config, files: Sequence[Path], diags: Diagnostics, progress: Progress | None = None
+) -> Compiled:
+    """Compile input files already found by ``expand_inputs`` (whose diagnostics ``diags`` holds)."""
     if not files and not diags.has_errors:
         shown = ", ".join(display_path(p) for p in config.inputs)
         diags.report(Location(shown), "E001", f"no .proto or .json contract found in {shown}")
@@ -113,19 +119,21 @@ def compile_inputs(config: Config, progress: Progress | None = None) -> Compiled
     return Compiled(tuple(contracts), diags, tuple(files), tuple(sorted(read)))
 
 
-def _history(config: Config) -> History | None:
-    if config.lock is None or not config.lock.is_file():
+def _history(previous: Sequence[ir.Contract] | None) -> History | None:
+    """The docs' changelog over the earlier versions the lock file records."""
+    if not previous:
         return None
     from codegen.compat.history import history_from
-    from codegen.compat.lockfile import LockError, read_lock
 
-    try:
-        return history_from(read_lock(config.lock))
-    except LockError:
-        return None  # the version check reports an unreadable lock; docs simply go without a changelog
+    return history_from(previous)
 
 
-def render(contracts: Sequence[ir.Contract], config: Config, progress: Progress | None = None) -> list[OutputFile]:
+def render(
+    contracts: Sequence[ir.Contract],
+    config: Config,
+    progress: Progress | None = None,
+    previous: Sequence[ir.Contract] | None = None,
+) -> list[OutputFile]:
     """Run the configured emitters and format their output. Raises ContractError on any error."""
     emitters = registry()
     problems: list[Diagnostic] = []
@@ -141,7 +149,7 @@ def render(contracts: Sequence[ir.Contract], config: Config, progress: Progress 
     if problems:
         raise ContractError(problems)
     out: list[OutputFile] = []
-    history = _history(config)
+    history = _history(previous)
     for name in config.emit:
         emitter = emitters[name]
         if history is not None and hasattr(emitter, "history"):

@@ -24,11 +24,16 @@ def _locked(lock: Path) -> list[ir.Contract]:
         raise ContractError([Diagnostic(Location(display_path(lock)), "E050", str(exc))]) from None
 
 
-def version_findings(lock: Path | None, contracts: Sequence[ir.Contract]) -> list[Finding]:
-    """Breaking changes without a major bump (errors), changes without any bump (warnings)."""
+def read(lock: Path | None) -> list[ir.Contract] | None:
+    """The contracts the lock records; None when there is no lock (first run, or the check is off)."""
     if lock is None or not lock.is_file():
-        return []
-    return check_versions(_locked(lock), list(contracts))
+        return None
+    return _locked(lock)
+
+
+def version_findings(previous: Sequence[ir.Contract] | None, contracts: Sequence[ir.Contract]) -> list[Finding]:
+    """Breaking changes without a major bump (errors), changes without any bump (warnings)."""
+    return [] if previous is None else check_versions(list(previous), list(contracts))
 
 
 def record(lock: Path | None, contracts: Sequence[ir.Contract]) -> None:
@@ -36,11 +41,13 @@ def record(lock: Path | None, contracts: Sequence[ir.Contract]) -> None:
         write_lock(contracts, lock)
 
 
-def lock_is_current(lock: Path | None, contracts: Sequence[ir.Contract]) -> bool:
+def lock_is_current(
+    lock: Path | None, previous: Sequence[ir.Contract] | None, contracts: Sequence[ir.Contract]
+) -> bool:
     """True when the lock holds exactly these contracts at these versions (what `generate` would record)."""
     if lock is None:
         return True
-    if not lock.is_file():
+    if previous is None:
         return not contracts
-    locked = {(c.name, c.version): fingerprint(c) for c in _locked(lock)}
+    locked = {(c.name, c.version): fingerprint(c) for c in previous}
     return all(locked.get((c.name, c.version)) == fingerprint(c) for c in contracts)

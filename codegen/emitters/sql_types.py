@@ -279,8 +279,3 @@ class TypeMapper:
         if self.dialect == "databricks":
             return f"MAP<{key}, {value}>"
         return {"snowflake": "OBJECT"}.get(self.dialect, _JSON[self.dialect])
-
-
-def is_json_text(type_text: str, dialect: str) -> bool:
-    """True when a column holds a JSON document (the writers encode such values as JSON text)."""
-    return type_text in (_JSON[dialect], "OBJECT", "ARRAY")
