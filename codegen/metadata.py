@@ -20,6 +20,7 @@ SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
 )
+_SUBJECT_VERSION = re.compile(r"\.v[0-9]+$")
 CONTRACT_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
@@ -180,6 +181,21 @@ def parse_contract_meta(raw: object, location: Location, diags: Diagnostics, fal
     )
 
 
+def major_version(version: str) -> int:
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+def versioned_subject(subject: str, major: int) -> str:
+    """The subject a major version publishes on: a trailing ``.v<N>`` token names the contract's major,
+    and major 2 and later append one when the contract spelled none. A major bump thereby opens a new
+    stream beside the old, which keeps flowing while consumers move (as tables get ``_v<major>``)."""
+    base = _SUBJECT_VERSION.sub("", subject)
+    if base == subject and major <= 1:
+        return subject
+    return f"{base}.v{major}"
+
+
 def resolve_ports(
     meta: ContractMeta, root: str, records: tuple[ir.Record, ...], location: Location, diags: Diagnostics
 ) -> tuple[ir.Port, ...]:
@@ -216,7 +232,7 @@ def resolve_ports(
             ports.append(
                 ir.StreamPort(
                     name=spec.name,
-                    subject=spec.stream.subject,
+                    subject=versioned_subject(spec.stream.subject, major_version(meta.version)),
                     record=record_id,
                     key_fields=tuple(spec.stream.key_fields),
                     location=location,

@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 
 from codegen.cli import main
 from codegen.compat.lockfile import read_lock
+from codegen.metadata import versioned_subject
 
 
 def schema(version: str, properties: dict[str, object], required: list[str]) -> str:
@@ -64,6 +65,50 @@ def test_major_bump_is_allowed_and_history_is_kept(project: Path) -> None:
     result = run()
     assert result.exit_code == 0, result.output
     assert [c.version for c in read_lock(project / "contracts.lock.json")] == ["1.0.0", "2.0.0"]
+
+
+def test_major_bump_opens_a_new_stream_subject_and_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ports = [
+        {"name": "invoice-events", "stream": {"subject": "billing.invoices.v1", "key_fields": ["id"]}},
+        {"name": "invoice-table", "table": {"table": "invoices", "key_fields": ["id"]}},
+        {"name": "plain-events", "stream": {"subject": "billing.plain", "key_fields": ["id"]}},
+    ]
+
+    def write_ports(version: str, properties: dict[str, object], required: list[str]) -> None:
+        doc = json.loads(schema(version, properties, required))
+        doc["x-contract"]["ports"] = ports
+        (tmp_path / "contracts" / "invoices.schema.json").write_text(json.dumps(doc))
+
+    (tmp_path / "contracts").mkdir()
+    monkeypatch.chdir(tmp_path)
+    write_ports("1.0.0", V1, ["id", "amount_cents"])
+    assert CliRunner().invoke(main, ["generate", "--emit", "python-ports", "--emit", "sql"]).exit_code == 0
+    ports_py = tmp_path / "generated" / "python" / "datacontracts" / "invoices_ports.py"
+    assert "'billing.invoices.v1'" in ports_py.read_text().replace('"', "'")
+    assert "'billing.plain'" in ports_py.read_text().replace('"', "'")
+    write_ports("2.0.0", {"id": {"type": "string"}}, ["id"])
+    result = CliRunner().invoke(main, ["generate", "--emit", "python-ports", "--emit", "sql"])
+    assert result.exit_code == 0, result.output
+    text = ports_py.read_text().replace('"', "'")
+    assert "'billing.invoices.v2'" in text and "billing.invoices.v1" not in text
+    assert "'billing.plain.v2'" in text
+    ddl = (tmp_path / "generated" / "sql" / "duckdb" / "invoices_v2.sql").read_text()
+    assert "invoices_v2" in ddl
+
+
+@pytest.mark.parametrize(
+    ("subject", "major", "expected"),
+    [
+        ("sales.orders.v1", 1, "sales.orders.v1"),
+        ("sales.orders", 1, "sales.orders"),
+        ("catalog.entries.v0", 0, "catalog.entries.v0"),
+        ("sales.orders.v1", 2, "sales.orders.v2"),
+        ("sales.orders", 3, "sales.orders.v3"),
+        ("sales.v1.orders", 2, "sales.v1.orders.v2"),
+    ],
+)
+def test_versioned_subject(subject: str, major: int, expected: str) -> None:
+    assert versioned_subject(subject, major) == expected
 
 
 def test_compatible_change_without_version_change_is_a_warning(project: Path) -> None:

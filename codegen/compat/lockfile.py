@@ -4,6 +4,9 @@ Per contract name, a history of versions, each with its IR as the ir-json emitte
 `breaking --against contracts.lock.json` (or the compiler's version check) reads it back into IR values.
 Writing merges: a version already in the lock is replaced, a new one appended, so *_TRANSITIVE modes
 can check every earlier version. Output is byte-stable (sorted keys, two-space indent, trailing newline).
+
+``msgspec`` and the ir-json emitter are imported by the functions that read or write a lock, so that
+`breaking` against a directory or a git ref never loads them for this module.
 """
 
 from __future__ import annotations
@@ -15,12 +18,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from codegen import ir
 from codegen.compat.versions_order import version_key
 from codegen.diagnostics import Location
-from codegen.emitters.ir_json import to_jsonable
 
 LOCK_FORMAT = 1
 LOCK_NAME = "contracts.lock.json"
@@ -38,6 +38,10 @@ class LockError(Exception):
 
 def write_lock(contracts: Sequence[ir.Contract], path: Path) -> None:
     """Record ``contracts`` in the lock at ``path``, keeping the other versions already there."""
+    import msgspec
+
+    from codegen.emitters.ir_json import to_jsonable
+
     history: dict[str, dict[str, ir.Contract]] = {}
     if path.exists():
         for c in read_lock(path):
@@ -63,6 +67,8 @@ def write_lock(contracts: Sequence[ir.Contract], path: Path) -> None:
 
 def read_lock(path: Path) -> list[ir.Contract]:
     """Every version of every contract in the lock, as IR values."""
+    import msgspec
+
     try:
         doc = msgspec.json.decode(path.read_bytes())
     except (OSError, msgspec.DecodeError) as exc:
@@ -122,6 +128,8 @@ def _hints(cls: type[Any]) -> dict[str, object]:
 
 def fingerprint(contract: ir.Contract) -> object:
     """The contract with every location and source path left out: what 'changed' means for versioning."""
+    from codegen.emitters.ir_json import to_jsonable
+
     return _strip(to_jsonable(contract))
 
 

@@ -21,12 +21,14 @@ def registry() -> dict[str, Emitter[Any]]:
     from codegen.emitters.package import PackageEmitter
     from codegen.emitters.python_models import PythonModelsEmitter
     from codegen.emitters.python_ports import PythonPortsEmitter
+    from codegen.emitters.python_warehouse import PythonWarehouseEmitter
     from codegen.emitters.sql_ddl import SqlDdlEmitter
 
     emitters: list[Emitter[Any]] = [
         IrJsonEmitter(),
         PythonModelsEmitter(),
         PythonPortsEmitter(),
+        PythonWarehouseEmitter(),
         PackageEmitter(),
         DocsHtmlEmitter(),
         DocsMarkdownEmitter(),

@@ -22,7 +22,7 @@ from codegen.emitters.base import Emitter, OutputFile
 from codegen.emitters.sql_model import Column, Table, tables
 from codegen.emitters.sql_types import TypeMapper, ident
 
-ADAPTERS = ("duckdb", "postgres", "bigquery", "snowflake", "databricks", "redshift")
+ADAPTERS = ("duckdb", "postgres", "bigquery", "snowflake", "databricks", "redshift", "clickhouse")
 
 
 class DbtOptions(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -156,7 +156,7 @@ def _models(t: Table, options: DbtOptions) -> dict[str, Any]:
         col: dict[str, Any] = {
             "name": c.name,
             "description": _text(c.field.description),
-            "data_type": mapper.column_type(c.field.type),
+            "data_type": mapper.column_type(c.field.type, nullable=not c.not_null),
         }
         constraints = [{"type": "not_null"}] if c.not_null else []
         if t.key == (c.name,):
@@ -192,7 +192,8 @@ def _model_sql(t: Table, options: DbtOptions) -> str:
     ]
     names = [ident(c.name, options.adapter) for c in t.columns]
     cols = [
-        f"    cast({n} as {mapper.column_type(c.field.type)}) as {n}" for n, c in zip(names, t.columns, strict=True)
+        f"    cast({n} as {mapper.column_type(c.field.type, nullable=not c.not_null)}) as {n}"
+        for n, c in zip(names, t.columns, strict=True)
     ]
     lines.append(",\n".join(cols))
     lines.append(f"from {{{{ source({json.dumps(source_name(t))}, {json.dumps(t.name)}) }}}}")

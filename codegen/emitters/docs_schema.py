@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from typing import Literal
 
 from codegen import ir
-from codegen.emitters.python_values import default_violation
 
 Dialect = Literal["2020-12", "asyncapi"]
 JsonObj = dict[str, object]
@@ -58,12 +57,8 @@ def enum_wire_value(contract: ir.Contract, value: ir.EnumValue) -> str | int:
 
 
 def must_be_given(contract: ir.Contract, f: ir.Field) -> bool:
-    """Required on the wire, or (as the generated records decide) a protobuf field whose zero value
-    breaks its own constraints, so the record cannot default it."""
-    if f.required:
-        return True
-    proto = contract.source.language is ir.SchemaLanguage.PROTOBUF
-    return proto and f.has_default and default_violation(f.type, f.default) is not None
+    """Required. (A protobuf field whose zero value breaks its own constraints is required in the IR.)"""
+    return f.required
 
 
 class SchemaBuilder:

@@ -5,6 +5,11 @@ dialect. Anything else (a removed or retyped column, a new NOT NULL column, a ch
 the migration creates a new versioned table instead and never alters or drops the old one.
 Output: ``migrations/<dialect>/<contract>/<old>__<new>.sql``. The previous versions come from the
 ``previous`` option (contract files or folders, compiled with the same frontends).
+
+ClickHouse: ``ADD COLUMN`` (Nullable, with its comment and CHECK constraints), ``MODIFY COLUMN`` for a dropped
+NOT NULL or a wider type, and a column's CHECK constraints replaced (DROP + ADD CONSTRAINT, metadata only)
+when they change, e.g. a longer string or a new enum value. ClickHouse cannot change the type of a sorting or
+partition key column, so relaxing or widening a cluster or partition field there is breaking: a new table.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import msgspec
 from codegen import ir
 from codegen.diagnostics import Diagnostics
 from codegen.emitters.base import Emitter, OutputFile
-from codegen.emitters.sql_ddl import column_comment, table_statements
+from codegen.emitters.sql_ddl import clickhouse_checks, column_comment, table_statements
 from codegen.emitters.sql_model import Column, Table, build_table
 from codegen.emitters.sql_types import DIALECTS, TypeMapper, ident, string_literal
 
@@ -89,12 +94,15 @@ def _widens(a: str, b: str) -> bool:
 
 def migration_statements(old: Table, new: Table, dialect: str) -> list[str]:
     plan = diff(old, new)
-    if plan.breaking or new.contract.major != old.contract.major:
+    breaking = plan.breaking + (_clickhouse_breaking(old, new, plan) if dialect == "clickhouse" else ())
+    if breaking or new.contract.major != old.contract.major:
         target = new if new.name != old.name else replace(new, name=f"{new.name}_v{new.contract.major}_{_minor(new)}")
-        notes = [f"-- breaking: {' '.join(b.split())}" for b in plan.breaking]
+        notes = [f"-- breaking: {' '.join(b.split())}" for b in breaking]
         return [*notes, *table_statements(target, dialect)] if notes else table_statements(target, dialect)
     name = ".".join(ident(p, dialect) for p in new.qualified.split("."))
     mapper = TypeMapper(new.contract, dialect)
+    if dialect == "clickhouse":
+        return _clickhouse_statements(old, new, plan, name)
     out: list[str] = []
     for c in plan.added:
         out.append(f"ALTER TABLE {name} ADD COLUMN {ident(c.name, dialect)} {mapper.column_type(c.field.type)}")
@@ -108,6 +116,47 @@ def migration_statements(old: Table, new: Table, dialect: str) -> list[str]:
         t = mapper.column_type(c.field.type)
         verb = {"postgres": "TYPE", "redshift": "TYPE", "snowflake": "SET DATA TYPE", "bigquery": "SET DATA TYPE"}
         out.append(f"ALTER TABLE {name} ALTER COLUMN {ident(c.name, dialect)} {verb.get(dialect, 'TYPE')} {t}")
+    return out
+
+
+def _clickhouse_keyed(t: Table) -> set[str]:
+    return {*t.key, *t.cluster_by, *t.partition_by}
+
+
+def _clickhouse_type(t: Table, c: Column) -> str:
+    return TypeMapper(t.contract, "clickhouse").column_type(c.field.type, nullable=not c.not_null)
+
+
+def _clickhouse_breaking(old: Table, new: Table, plan: Plan) -> tuple[str, ...]:
+    olds = {c.name: c for c in old.columns}
+    keyed = _clickhouse_keyed(old) | _clickhouse_keyed(new)
+    return tuple(
+        f"column {c.name} is in the ClickHouse sorting or partition key and cannot change type"
+        for c in dict.fromkeys((*plan.relaxed, *plan.widened))
+        if c.name in keyed and _clickhouse_type(old, olds[c.name]) != _clickhouse_type(new, c)
+    )
+
+
+def _clickhouse_statements(old: Table, new: Table, plan: Plan, name: str) -> list[str]:
+    dialect = "clickhouse"
+    mapper = TypeMapper(new.contract, dialect)
+    out: list[str] = []
+    for c in plan.added:
+        line = f"ALTER TABLE {name} ADD COLUMN {ident(c.name, dialect)} {_clickhouse_type(new, c)}"
+        comment = column_comment(c, dialect)
+        out.append(line + (f" COMMENT {string_literal(comment, dialect)}" if comment else ""))
+    olds = {c.name: c for c in old.columns}
+    for c in dict.fromkeys((*plan.relaxed, *plan.widened)):
+        t = _clickhouse_type(new, c)
+        if t != _clickhouse_type(old, olds[c.name]):  # Array, Map and Tuple columns are never Nullable
+            out.append(f"ALTER TABLE {name} MODIFY COLUMN {ident(c.name, dialect)} {t}")
+    old_mapper = TypeMapper(old.contract, dialect)
+    for c in new.columns:
+        before = clickhouse_checks(olds[c.name], old_mapper) if c.name in olds else []
+        after = clickhouse_checks(c, mapper)
+        if before != after:
+            out += [f"ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {n}" for n, _ in before]
+            out += [f"ALTER TABLE {name} ADD CONSTRAINT {n} CHECK ({cond})" for n, cond in after]
     return out
 
 

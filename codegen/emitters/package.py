@@ -20,9 +20,9 @@ from codegen.emitters.base import Emitter, OutputFile
 from codegen.templating import render_template
 
 # Python emitters whose output belongs in a package, in the order they run.
-PYTHON_EMITTERS = ("python", "python-ports")
+PYTHON_EMITTERS = ("python", "python-ports", "python-warehouse")
 RUNTIME_REQUIREMENT = "contract-runtime>=0.1,<1"
-RUNTIME_EXTRAS = ("nats", "kafka", "duckdb", "postgres", "protobuf")
+RUNTIME_EXTRAS = ("nats", "kafka", "duckdb", "postgres", "iceberg", "protobuf")
 
 
 class PackageOptions(msgspec.Struct, forbid_unknown_fields=True, frozen=True, rename="kebab"):

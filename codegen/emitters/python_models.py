@@ -18,7 +18,15 @@ import msgspec
 from codegen import ir
 from codegen.diagnostics import ContractError, Diagnostic, Location
 from codegen.emitters.base import GENERATED_MARK, Emitter, OutputFile
-from codegen.emitters.python_types import Meta, Tag, TypeRenderer, Unrepresentable, runtime_checks
+from codegen.emitters.python_types import (
+    Meta,
+    Tag,
+    TypeRenderer,
+    Unrepresentable,
+    field_pattern,
+    runtime_checks,
+    without_field_pattern,
+)
 from codegen.emitters.python_values import ValueRenderer, default_violation, json_literal
 from codegen.naming import (
     PYTHON_BUILTINS,
@@ -74,6 +82,14 @@ def valid_package(package: str) -> bool:
     return all(p.isascii() and p.isidentifier() and p not in PYTHON_KEYWORDS for p in parts)
 
 
+def package_folder(emitter: str, package: str) -> str:
+    """``python/<package path>``, where every Python emitter writes; E050 for an invalid package."""
+    if not valid_package(package):
+        message = f"{emitter}: package {package!r} is not a dotted Python identifier"
+        raise ContractError([Diagnostic(Location("configuration"), "E050", message)])
+    return "python/" + package.replace(".", "/")
+
+
 def module_names(contracts: Sequence[ir.Contract]) -> tuple[dict[int, str], list[Diagnostic]]:
     """Module name per contract (by position). A contract with several majors gets '_v<major>'."""
     majors: dict[str, set[int]] = {}
@@ -107,10 +123,7 @@ class PythonModelsEmitter(Emitter[PythonOptions]):
     options_type = PythonOptions
 
     def generate(self, contracts: Sequence[ir.Contract], options: PythonOptions) -> list[OutputFile]:
-        if not valid_package(options.package):
-            message = f"python emitter: package {options.package!r} is not a dotted Python identifier"
-            raise ContractError([Diagnostic(Location("configuration"), "E050", message)])
-        base = "python/" + options.package.replace(".", "/")
+        base = package_folder("python emitter", options.package)
         names, problems = module_names(contracts)
         files: list[OutputFile] = []
         for i, contract in enumerate(contracts):
@@ -289,7 +302,7 @@ class ModuleBuilder:
             lines.append(docstring(doc, "    "))
         fields = [f for f in r.fields if f.name in self.field_names[r.id]]
         rendered = [self.field_line(r, f) for f in fields]
-        post_init = self.post_init(r, fields)
+        rules, post_init = self.post_init(r, fields)
         if rendered or post_init:
             lines.append("\n" if doc else "")
             lines.extend(rendered)
@@ -297,7 +310,7 @@ class ModuleBuilder:
             lines.append("\n" + post_init)
         if not doc and not rendered and not post_init:
             lines.append("    pass\n")
-        return "".join(lines)
+        return rules + "".join(lines)
 
     def field_line(self, r: ir.Record, f: ir.Field) -> str:
         attr = self.field_names[r.id][f.name]
@@ -308,8 +321,11 @@ class ModuleBuilder:
             doc.kwargs.append(("examples", json_literal(list(f.examples))))
         if f.deprecated:
             doc.schema["deprecated"] = True
+        pattern = field_pattern(f.type)
+        if pattern is not None:  # checked by a pattern rule in __post_init__; still documented
+            doc.schema["pattern"] = pattern
         try:
-            annotation = self.types.annotation(f.type, doc)
+            annotation = self.types.annotation(without_field_pattern(f.type) if pattern else f.type, doc)
             default = self._default(f)
         except Unrepresentable as exc:
             self.problem(f.location, exc.code, f"field {r.name}.{f.name}: {exc}")
@@ -330,9 +346,7 @@ class ModuleBuilder:
             return None
         if not f.has_default:
             return "msgspec.UNSET"
-        broken = default_violation(f.type, f.default)
-        if broken and self.c.source.language is ir.SchemaLanguage.PROTOBUF:
-            return None  # proto3's zero value breaks the constraint: the field must be given
+        broken = default_violation(f.type, f.default)  # protobuf fields like that are required in the IR
         if broken:
             raise Unrepresentable("E044", f"default {f.default!r} breaks the field's own constraints: {broken}")
         value = self.values.expr(f.type, f.default)
@@ -342,27 +356,35 @@ class ModuleBuilder:
             return "default_factory=" + ("list" if value.source == "[]" else "dict")
         return f"default_factory=lambda: {value.source}"
 
-    def post_init(self, r: ir.Record, fields: list[ir.Field]) -> str:
+    def post_init(self, r: ir.Record, fields: list[ir.Field]) -> tuple[str, str]:
+        """Module-level rules for the record's fields, built once at import, and the ``__post_init__``
+        that calls them: a rule call is far cheaper than a checker taking keyword arguments."""
+        rules: list[str] = []
         calls: list[str] = []
         names = self.field_names[r.id]
+        prefix = f"_{self.class_names[r.id]}_"
         for f in fields:
             try:
                 checks = runtime_checks(f.type)
             except Unrepresentable as exc:
                 self.problem(f.location, exc.code, f"field {r.name}.{f.name}: {exc}")
                 continue
-            for func, kwargs in checks:
-                args = [f"self.{names[f.name]}", repr(f.name)] + [f"{k}={v}" for k, v in kwargs]
-                calls.append(f"contract_runtime.{func}({', '.join(args)})")
+            for factory, kwargs in checks:
+                rule = prefix + names[f.name] + "_" + factory.removesuffix("_rule")
+                args = [repr(f.name)] + [f"{k}={v}" for k, v in kwargs]
+                rules.append(f"{rule} = contract_runtime.{factory}({', '.join(args)})\n")
+                calls.append(f"{rule}(self.{names[f.name]})")
         for oneof in r.oneofs:
             members = [n for n in oneof.fields if n in names]
             if len(members) > 1:
+                rule = prefix + snake_identifier(oneof.name, "group") + "_oneof"
                 wire = "(" + ", ".join(repr(n) for n in members) + ")"
-                values = "(" + ", ".join(f"self.{names[n]}" for n in members) + ")"
-                calls.append(f"contract_runtime.check_oneof({oneof.name!r}, {wire}, {values})")
+                rules.append(f"{rule} = contract_runtime.oneof_rule({oneof.name!r}, {wire})\n")
+                calls.append(f"{rule}(" + ", ".join(f"self.{names[n]}" for n in members) + ")")
         if not calls:
-            return ""
-        return "    def __post_init__(self) -> None:\n" + "".join(f"        {call}\n" for call in calls)
+            return "", ""
+        body = "    def __post_init__(self) -> None:\n" + "".join(f"        {call}\n" for call in calls)
+        return "".join(rules) + "\n\n", body
 
 
 def _unions(t: ir.Type) -> list[ir.UnionType]:

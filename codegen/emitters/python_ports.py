@@ -21,7 +21,8 @@ from google.protobuf import descriptor_pb2
 from codegen import ir
 from codegen.diagnostics import ContractError, Diagnostic, Location
 from codegen.emitters.base import Emitter, OutputFile
-from codegen.emitters.python_models import ModuleBuilder, docstring, header, module_names, valid_package
+from codegen.emitters.python_models import ModuleBuilder, docstring, header, module_names, package_folder
+from codegen.emitters.python_wire import WireField, WireRecord, fill_name, read_name, wire_module_code
 from codegen.naming import Namer, pascal_case, snake_identifier, upper_snake
 
 FDP = descriptor_pb2.FieldDescriptorProto
@@ -82,14 +83,10 @@ class PythonPortsEmitter(Emitter[PortsOptions]):
     options_type = PortsOptions
 
     def generate(self, contracts: Sequence[ir.Contract], options: PortsOptions) -> list[OutputFile]:
-        where = Location("configuration")
-        if not valid_package(options.package):
-            raise ContractError([Diagnostic(where, "E050", f"python-ports: package {options.package!r} is invalid")])
+        base = package_folder("python-ports", options.package)
         if options.wire not in ("auto", "json", "protobuf"):
-            raise ContractError(
-                [Diagnostic(where, "E050", f"python-ports: wire {options.wire!r} is not auto, json or protobuf")]
-            )
-        base = "python/" + options.package.replace(".", "/")
+            message = f"python-ports: wire {options.wire!r} is not auto, json or protobuf"
+            raise ContractError([Diagnostic(Location("configuration"), "E050", message)])
         names, problems = module_names(contracts)
         files: list[OutputFile] = []
         for i, contract in enumerate(contracts):
@@ -168,7 +165,7 @@ class PortsModule:
         parts = [
             header(self.c.source.path) + docstring(doc),
             "from __future__ import annotations\n",
-            "import typing\n",
+            "import datetime\nimport typing\n" if self.protobuf else "import typing\n",
             "from contract_runtime import ports\n",
             f"from .{self.module} import CONTRACT_NAME, CONTRACT_VERSION, {', '.join(sorted(imported))}\n",
             "__all__ = [" + ", ".join(repr(n) for n in sorted(exports)) + "]\n",
@@ -190,7 +187,7 @@ class PortsModule:
             full = self.wire_name(p.record)
             lines.append(
                 f"{codec}: typing.Final[ports.Codec[{record}]] = ports.ProtobufCodec(\n"
-                f"    {record}, _WIRE_DESCRIPTOR, {full!r}, _WIRE_PLANS\n)\n"
+                f"    {record}, _WIRE_DESCRIPTOR, {full!r}, {fill_name(record)}, {read_name(record)}\n)\n"
             )
         else:
             lines.append(f"{codec}: typing.Final[ports.Codec[{record}]] = ports.JsonCodec({record})\n")
@@ -268,38 +265,32 @@ class PortsModule:
             syntax="proto3",
             dependency=["google/protobuf/timestamp.proto", "google/protobuf/duration.proto"],
         )
-        plans: list[str] = []
+        records: list[WireRecord] = []
         for e in self.c.enums:
             ed = file.enum_type.add(name=pascal_case(e.id))
             for v in e.values:
                 ed.value.add(name=f"{pascal_case(e.id)}_{v.name}", number=v.number or 0)
         for r in self.c.records:
             try:
-                plans.append(self.message(file, r))
+                records.append(self.message(file, r))
             except Unsupported as exc:
                 self.problems.append(Diagnostic(r.location, "E042", f"record {r.name}: no protobuf wire codec: {exc}"))
         data = file.SerializeToString(deterministic=True)
-        return (
-            f"_WIRE_DESCRIPTOR: typing.Final = {data!r}\n"
-            "_WIRE_PLANS: typing.Final[dict[str, tuple[type[typing.Any], tuple[ports.FieldPlan, ...]]]] = {\n"
-            + "".join(plans)
-            + "}\n"
-        )
+        return f"_WIRE_DESCRIPTOR: typing.Final = {data!r}\n" + wire_module_code(records)
 
-    def message(self, file: descriptor_pb2.FileDescriptorProto, r: ir.Record) -> str:
+    def message(self, file: descriptor_pb2.FileDescriptorProto, r: ir.Record) -> WireRecord:
         md = file.message_type.add(name=pascal_case(r.id))
         oneofs = {o.name: i for i, o in enumerate(r.oneofs)}
         for o in r.oneofs:
             md.oneof_decl.add(name=o.name)
         attrs = self.records.field_names[r.id]
-        steps: list[str] = []
+        fields: list[WireField] = []
         for f in r.fields:
             if f.proto is None:
                 raise Unsupported(f"field {f.name} has no protobuf field number")
             kind, shape, ref = self.field(file, md, f, oneofs)
-            steps.append(f"({attrs.get(f.name, f.name)!r}, {f.name!r}, {kind!r}, {shape!r}, {ref!r}), ")
-        name = self.records.class_names[r.id]
-        return f"    {self.wire_name(r.id)!r}: ({name}, ({''.join(steps)})),\n"
+            fields.append(WireField(attrs.get(f.name, f.name), f.name, kind, shape, ref))
+        return WireRecord(self.records.class_names[r.id], tuple(fields))
 
     def field(
         self,
@@ -345,7 +336,7 @@ class PortsModule:
     def leaf(self, fd: descriptor_pb2.FieldDescriptorProto, t: ir.Type, proto_type: str | None) -> tuple[str, object]:
         if isinstance(t, ir.RecordType):
             fd.type, fd.type_name = FDP.TYPE_MESSAGE, "." + self.wire_name(t.ref)
-            return "record", self.wire_name(t.ref)
+            return "record", self.records.class_names[t.ref]
         if isinstance(t, ir.EnumType):
             e = self.c.enum(t.ref)
             fd.type, fd.type_name = FDP.TYPE_ENUM, f".{WIRE_PACKAGE}.{self.module}.{pascal_case(e.id)}"

@@ -2,7 +2,8 @@
 
 ``TypeRenderer`` turns one contract's IR types into annotation source text. Constraints msgspec's
 ``Meta`` supports go into ``typing.Annotated[..., msgspec.Meta(...)]``; the rest (string formats,
-decimal digits and bounds, uniqueItems) become calls to ``contract_runtime`` in ``__post_init__``.
+decimal digits and bounds, uniqueItems, and a string field's own pattern, which is cheaper so) become
+``contract_runtime`` rules that ``__post_init__`` calls.
 What msgspec cannot represent at all (some unions, map keys) is reported as E042.
 """
 
@@ -10,20 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from codegen import ir
+from codegen.constraints import INT_BOUNDS, RUNTIME_FORMATS, int_range
 from codegen.diagnostics import Diagnostic, Location
 
-# The string formats contract_runtime.check_format knows (a test keeps the two lists equal).
-RUNTIME_FORMATS = frozenset({"email", "hostname", "idn-email", "ipv4", "ipv6", "uri", "uri-reference"})
-
-INT_BOUNDS: dict[ir.Scalar, tuple[int, int]] = {
-    ir.Scalar.INT32: (-(2**31), 2**31 - 1),
-    ir.Scalar.INT64: (-(2**63), 2**63 - 1),
-    ir.Scalar.UINT32: (0, 2**32 - 1),
-    ir.Scalar.UINT64: (0, 2**64 - 1),
-}
 FLOATS = frozenset({ir.Scalar.FLOAT32, ir.Scalar.FLOAT64})
 SCALAR_TYPES: dict[ir.Scalar, str] = {
     ir.Scalar.BOOL: "bool",
@@ -272,20 +265,6 @@ def _has_none(t: ir.Type) -> bool:
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
-def int_range(kind: ir.Scalar, c: ir.Constraints) -> tuple[int, int]:
-    """The width's bounds narrowed by the contract's, as inclusive integers."""
-    lo, hi = INT_BOUNDS[kind]
-    if c.minimum is not None:
-        lo = max(lo, math.ceil(c.minimum))
-    if c.exclusive_minimum is not None:
-        lo = max(lo, math.floor(c.exclusive_minimum) + 1)
-    if c.maximum is not None:
-        hi = min(hi, math.floor(c.maximum))
-    if c.exclusive_maximum is not None:
-        hi = min(hi, math.ceil(c.exclusive_maximum) - 1)
-    return lo, hi
-
-
 def int_bounds(kind: ir.Scalar, c: ir.Constraints) -> list[tuple[str, str]]:
     """Meta keywords for an integer: bounds msgspec can hold (int64); the rest is a runtime check."""
     lo, hi = int_range(kind, c)
@@ -320,8 +299,25 @@ def walk_types(t: ir.Type, visit: Callable[[ir.Type, bool], None], top: bool = T
             walk_types(v, visit, False)
 
 
+def field_pattern(t: ir.Type) -> str | None:
+    """The pattern of a field that is itself a string (or a nullable one). Its check moves from
+    msgspec's ``Meta`` to a ``pattern_rule``, several times cheaper; nested patterns stay in Meta."""
+    inner = t.inner if isinstance(t, ir.NullableType) else t
+    if isinstance(inner, ir.ScalarType) and inner.kind is ir.Scalar.STRING:
+        return inner.constraints.pattern
+    return None
+
+
+def without_field_pattern(t: ir.Type) -> ir.Type:
+    """``t`` with the pattern ``field_pattern`` found removed."""
+    if isinstance(t, ir.NullableType):
+        return replace(t, inner=without_field_pattern(t.inner))
+    assert isinstance(t, ir.ScalarType)
+    return replace(t, constraints=replace(t.constraints, pattern=None))
+
+
 def runtime_checks(t: ir.Type) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The contract_runtime calls one field needs: (function, keyword arguments as source)."""
+    """The contract_runtime rules one field needs: (rule factory, keyword arguments as source)."""
     formats: set[str] = set()
     decimals: set[tuple[tuple[str, str], ...]] = set()
     wide_ints: set[tuple[tuple[str, str], ...]] = set()
@@ -349,10 +345,13 @@ def runtime_checks(t: ir.Type) -> list[tuple[str, list[tuple[str, str]]]]:
         raise Unrepresentable("E043", "one field mixes numbers with different precision, scale or bounds")
     calls: list[tuple[str, list[tuple[str, str]]]] = []
     if unique:
-        calls.append(("check_unique", []))
-    calls += [("check_format", [("fmt", repr(f))]) for f in sorted(formats)]
-    calls += [("check_decimal", list(d)) for d in sorted(decimals)]
-    calls += [("check_int_range", list(b)) for b in sorted(wide_ints)]
+        calls.append(("unique_rule", []))
+    pattern = field_pattern(t)
+    if pattern is not None:
+        calls.append(("pattern_rule", [("pattern", repr(pattern))]))
+    calls += [("format_rule", [("fmt", repr(f))]) for f in sorted(formats)]
+    calls += [("decimal_rule", list(d)) for d in sorted(decimals)]
+    calls += [("int_range_rule", list(b)) for b in sorted(wide_ints)]
     return calls
 
 

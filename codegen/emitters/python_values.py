@@ -10,7 +10,6 @@ import base64
 import binascii
 import datetime
 import decimal
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,15 +17,10 @@ from dataclasses import dataclass
 import msgspec
 
 from codegen import ir
-from codegen.emitters.python_types import (
-    FLOATS,
-    INT_BOUNDS,
-    RUNTIME_FORMATS,
-    Unrepresentable,
-    flatten_union,
-    int_range,
-    num,
-)
+from codegen.constraints import INT_BOUNDS, default_violation
+from codegen.emitters.python_types import FLOATS, Unrepresentable, flatten_union, num
+
+__all__ = ["ValueRenderer", "default_violation", "json_literal"]
 
 
 def json_literal(value: ir.JsonValue) -> str:
@@ -218,34 +212,3 @@ class ValueRenderer:
             except Unrepresentable:
                 continue
         raise _bad(v, "value of any of the union's types")
-
-
-def default_violation(t: ir.Type, v: ir.JsonValue) -> str | None:
-    """Which of the field's own constraints its default breaks, if any (top level only). A proto3
-    zero value ("" or []) often does: such a field has no usable default."""
-    if isinstance(t, ir.NullableType):
-        return None if v is None else default_violation(t.inner, v)
-    if isinstance(t, ir.ArrayType) and isinstance(v, list):
-        if t.min_items is not None and len(v) < t.min_items:
-            return f"it has fewer than {t.min_items} items"
-        if t.max_items is not None and len(v) > t.max_items:
-            return f"it has more than {t.max_items} items"
-    if isinstance(t, ir.ScalarType) and isinstance(v, str) and t.kind is ir.Scalar.STRING:
-        return _string_violation(t, v)
-    if isinstance(t, ir.ScalarType) and t.kind in INT_BOUNDS and isinstance(v, int) and not isinstance(v, bool):
-        lo, hi = int_range(t.kind, t.constraints)
-        return None if lo <= v <= hi else f"it is outside {lo}..{hi}"
-    return None
-
-
-def _string_violation(t: ir.ScalarType, v: str) -> str | None:
-    c = t.constraints
-    if c.min_length is not None and len(v) < c.min_length:
-        return f"it is shorter than {c.min_length}"
-    if c.max_length is not None and len(v) > c.max_length:
-        return f"it is longer than {c.max_length}"
-    if c.pattern is not None and re.search(c.pattern, v) is None:
-        return f"it does not match {c.pattern!r}"
-    if t.format in RUNTIME_FORMATS and not v:
-        return f"an empty string is not a valid {t.format}"
-    return None

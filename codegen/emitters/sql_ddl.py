@@ -4,6 +4,10 @@ Types come from ``sql_types``; identifiers, string literals and CHECK expression
 for the target dialect, and every emitted statement is parsed back by sqlglot in that dialect before it
 is returned. What a dialect cannot enforce (CHECK in BigQuery/Snowflake/Redshift) is kept in the column
 comment so the domain is never lost; the dbt tests enforce it there.
+
+ClickHouse: a database instead of a schema, ``Nullable(T)`` for the columns that may hold NULL, CHECK
+constraints as table-level ``CONSTRAINT <column>_check_<n> CHECK ...`` (numbered per column, so a migration can
+replace one column's checks), and a ``ReplacingMergeTree`` sorted by cluster + key fields, see ``_clickhouse_engine``.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from codegen.emitters.base import Emitter, OutputFile
 from codegen.emitters.sql_model import Column, Table, file_stem, tables
 from codegen.emitters.sql_types import DIALECTS, LENGTH_ENFORCED, TypeMapper, ident, string_literal
 
-CHECK_DIALECTS = frozenset({"duckdb", "postgres", "databricks"})
+CHECK_DIALECTS = frozenset({"duckdb", "postgres", "databricks", "clickhouse"})
 _INT_RANGES = {ir.Scalar.UINT32: (0, 2**32 - 1), ir.Scalar.UINT64: (0, 2**64 - 1)}
 _NUMERIC = frozenset(
     {ir.Scalar.INT32, ir.Scalar.INT64, ir.Scalar.UINT32, ir.Scalar.UINT64, ir.Scalar.FLOAT32, ir.Scalar.FLOAT64}
@@ -74,7 +78,8 @@ def table_statements(table: Table, dialect: str, qualified: str | None = None) -
     schema = (qualified or table.qualified).rpartition(".")[0]
     out: list[str] = []
     if schema:
-        out.append(f"CREATE SCHEMA IF NOT EXISTS {_qualified(schema, dialect)}")
+        kind = "DATABASE" if dialect == "clickhouse" else "SCHEMA"  # ClickHouse has databases, not schemas
+        out.append(f"CREATE {kind} IF NOT EXISTS {_qualified(schema, dialect)}")
     if dialect == "snowflake" and any(c.field.pii or c.field.classification for c in table.columns):
         out += ["CREATE TAG IF NOT EXISTS contract_pii", "CREATE TAG IF NOT EXISTS contract_classification"]
     out.append(_create_table(table, dialect, name))
@@ -97,7 +102,9 @@ def _check_parses(stmt: str, dialect: str) -> None:
 def _create_table(table: Table, dialect: str, name: str) -> str:
     mapper = TypeMapper(table.contract, dialect)
     lines = [_column_line(c, mapper, dialect) for c in table.columns]
-    if table.key:
+    if dialect == "clickhouse":  # no PRIMARY KEY constraint: the key is the sorting key of the engine
+        lines += [f"CONSTRAINT {n} CHECK ({cond})" for c in table.columns for n, cond in clickhouse_checks(c, mapper)]
+    elif table.key:
         keys = ", ".join(ident(k, dialect) for k in table.key)
         if dialect == "bigquery":
             lines.append(f"PRIMARY KEY ({keys}) NOT ENFORCED")
@@ -111,7 +118,7 @@ def _create_table(table: Table, dialect: str, name: str) -> str:
 
 
 def _column_line(column: Column, mapper: TypeMapper, dialect: str) -> str:
-    parts = [ident(column.name, dialect), mapper.column_type(column.field.type)]
+    parts = [ident(column.name, dialect), mapper.column_type(column.field.type, nullable=not column.not_null)]
     if column.not_null:
         parts.append("NOT NULL")
     if dialect in ("duckdb", "postgres"):
@@ -119,7 +126,7 @@ def _column_line(column: Column, mapper: TypeMapper, dialect: str) -> str:
     comment = column_comment(column, dialect)
     if dialect == "bigquery" and comment:
         parts.append(f"OPTIONS (description={string_literal(comment, dialect)})")
-    elif dialect in ("snowflake", "databricks") and comment:
+    elif dialect in ("snowflake", "databricks", "clickhouse") and comment:
         parts.append(f"COMMENT {string_literal(comment, dialect)}")
     if dialect == "snowflake":
         tags = _snowflake_tags(column)
@@ -175,6 +182,10 @@ def constraint_notes(column: Column, dialect: str) -> list[str]:
 
 def check_expressions(column: Column, mapper: TypeMapper, dialect: str) -> list[str]:
     """CHECK conditions (as SQL text) that keep the contract's value constraints in the table."""
+    return [c.sql(dialect=dialect) for c in _check_conditions(column, mapper, dialect)]
+
+
+def _check_conditions(column: Column, mapper: TypeMapper, dialect: str) -> list[exp.Expression]:
     col = exp.column(column.name, quoted=ident(column.name, dialect) != column.name)
     conds: list[exp.Expression] = []
     if column.enum_values is not None:
@@ -183,9 +194,29 @@ def check_expressions(column: Column, mapper: TypeMapper, dialect: str) -> list[
     if scalar is not None:
         conds += _scalar_checks(col, scalar, dialect)
     arr = column.type
-    if isinstance(arr, ir.ArrayType) and dialect in ("duckdb", "postgres"):
+    if isinstance(arr, ir.ArrayType) and dialect in ("duckdb", "postgres", "clickhouse"):
         conds += _array_checks(col, arr, mapper.column_type(arr), dialect)
-    return [c.sql(dialect=dialect) for c in conds]
+    return conds
+
+
+def clickhouse_checks(column: Column, mapper: TypeMapper) -> list[tuple[str, str]]:
+    """(constraint name, condition) of each ClickHouse CHECK of ``column``. ClickHouse fails a check whose
+    result is NULL, so a column that may be NULL passes when it is, and an array that may be absent (stored
+    as the empty array, since ClickHouse has no Nullable(Array)) passes when it is empty."""
+    col = exp.column(column.name, quoted=ident(column.name, "clickhouse") != column.name)
+    if column.not_null:
+        guard: exp.Expression | None = None
+    elif isinstance(column.type, ir.ArrayType):
+        guard = exp.EQ(this=exp.ArraySize(this=col), expression=exp.Literal.number(0))
+    elif isinstance(column.type, (ir.MapType, ir.RecordType)):
+        guard = None  # never NULL, and no checks
+    else:
+        guard = col.is_(exp.null())
+    out: list[tuple[str, str]] = []
+    for n, cond in enumerate(_check_conditions(column, mapper, "clickhouse"), 1):
+        checked = cond if guard is None else exp.or_(guard.copy(), cond)
+        out.append((ident(f"{column.name}_check_{n}", "clickhouse"), checked.sql(dialect="clickhouse")))
+    return out
 
 
 def _literal(v: str | int | float) -> exp.Expression:
@@ -210,7 +241,7 @@ def _scalar_checks(col: exp.Column, t: ir.ScalarType, dialect: str) -> list[exp.
             (exp.GT, c.exclusive_minimum),
             (exp.LT, c.exclusive_maximum),
         ]
-        if t.kind in _INT_RANGES and dialect != "duckdb":  # DuckDB has unsigned types of its own
+        if t.kind in _INT_RANGES and dialect not in ("duckdb", "clickhouse"):  # they have unsigned types
             low, high = _INT_RANGES[t.kind]
             bounds += [(exp.GTE, low), (exp.LTE, high)]
         for op, value in bounds:
@@ -263,7 +294,43 @@ def _table_properties(table: Table, dialect: str) -> list[str]:
             props.append(f"TBLPROPERTIES ('contract.pii_columns' = {string_literal(','.join(pii), dialect)})")
     elif dialect == "redshift" and (part or clus):
         props.append("COMPOUND SORTKEY (" + ", ".join(part + clus) + ")")
+    elif dialect == "clickhouse":
+        props += _clickhouse_engine(table)
+        if desc:
+            props.append(f"COMMENT {string_literal(desc, dialect)}")
     return props
+
+
+def _clickhouse_engine(table: Table) -> list[str]:
+    """``ENGINE = ReplacingMergeTree`` sorted by the cluster fields, then the key fields (cluster fields first so
+    the sparse primary index serves filters on them). ReplacingMergeTree keeps the last inserted row of each
+    sorting key, so a replayed batch, or a newer version of a record, replaces the earlier row when parts merge
+    (``SELECT ... FINAL`` shows the merged state at once). Rows are only replaced within one partition and one
+    sorting key: partition and cluster fields must not change for a key. Without key fields the table is a plain
+    MergeTree (a ReplacingMergeTree would collapse rows that share their cluster fields)."""
+    dialect = "clickhouse"
+    sort = list(dict.fromkeys((*table.cluster_by, *table.key)))
+    props = ["ENGINE = ReplacingMergeTree" if table.key else "ENGINE = MergeTree"]
+    if table.partition_by:
+        exprs = [_clickhouse_partition(table.column(c)) for c in table.partition_by]
+        props.append("PARTITION BY " + (exprs[0] if len(exprs) == 1 else "(" + ", ".join(exprs) + ")"))
+    names = [ident(c, dialect) for c in sort]
+    props.append("ORDER BY " + ("tuple()" if not names else names[0] if len(names) == 1 else f"({', '.join(names)})"))
+    mapper = TypeMapper(table.contract, dialect)
+    keyed = [table.column(c) for c in (*sort, *table.partition_by)]
+    if any(
+        mapper.column_type(c.field.type, nullable=not c.not_null).startswith(("Nullable(", "LowCardinality(Nullable("))
+        for c in keyed
+    ):
+        props.append("SETTINGS allow_nullable_key = 1")  # a nullable cluster or partition field
+    return props
+
+
+def _clickhouse_partition(column: Column) -> str:
+    """A timestamp partitions by its (UTC) day: a partition per distinct instant would be a part per row."""
+    name = ident(column.name, "clickhouse")
+    scalar = column.scalar
+    return f"toDate({name})" if scalar is not None and scalar.kind is ir.Scalar.DATETIME else name
 
 
 def _bigquery_partition(table: Table) -> str:

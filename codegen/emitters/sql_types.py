@@ -5,6 +5,9 @@ timestamps keep their zone, strings keep their length where the dialect enforces
 STRUCT/ROW where the dialect has one and JSON(B)/OBJECT where it has not. What a type cannot hold (an enum
 domain, a string length DuckDB ignores) is kept as a CHECK constraint, see ``codegen.emitters.sql_ddl``.
 Type text is built here and checked by sqlglot for the dialect (``exp.DataType.build``).
+
+ClickHouse is the one dialect whose columns are NOT NULL unless typed ``Nullable(T)``: ``column_type(t, nullable=True)``
+wraps the type (see ``clickhouse_nullable``), and members of a nested record are always nullable there.
 """
 
 from __future__ import annotations
@@ -18,10 +21,18 @@ from sqlglot import exp
 from codegen import ir
 from codegen.naming import ascii_words
 
-DIALECTS = ("duckdb", "postgres", "bigquery", "snowflake", "databricks", "redshift")
+DIALECTS = ("duckdb", "postgres", "bigquery", "snowflake", "databricks", "redshift", "clickhouse")
 
 # Largest precision each dialect's exact decimal type accepts, and what an unsized decimal becomes.
-_MAX_PRECISION = {"duckdb": 38, "postgres": 1000, "bigquery": 76, "snowflake": 38, "databricks": 38, "redshift": 38}
+_MAX_PRECISION = {
+    "duckdb": 38,
+    "postgres": 1000,
+    "bigquery": 76,
+    "snowflake": 38,
+    "databricks": 38,
+    "redshift": 38,
+    "clickhouse": 76,
+}
 _DEFAULT_DECIMAL = (38, 9)
 
 # Scalar kinds that need no parameters: dialect -> kind -> type text.
@@ -122,6 +133,22 @@ _SCALARS: dict[str, dict[ir.Scalar, str]] = {
         ir.Scalar.DURATION: "VARCHAR(64)",
         ir.Scalar.UUID: "CHAR(36)",
     },
+    "clickhouse": {
+        ir.Scalar.BOOL: "Bool",
+        ir.Scalar.INT32: "Int32",
+        ir.Scalar.INT64: "Int64",
+        ir.Scalar.UINT32: "UInt32",
+        ir.Scalar.UINT64: "UInt64",
+        ir.Scalar.FLOAT32: "Float32",
+        ir.Scalar.FLOAT64: "Float64",
+        ir.Scalar.STRING: "String",  # no length limit in the type: max lengths are CHECK constraints
+        ir.Scalar.BYTES: "String",  # ClickHouse strings are arbitrary bytes
+        ir.Scalar.DATE: "Date32",  # Date stops at 1970..2149; Date32 holds 1900..2299
+        ir.Scalar.TIME: "String",  # Time/Time64 are still experimental: ISO-8601 text
+        ir.Scalar.DATETIME: "DateTime64(6, 'UTC')",  # an instant, microseconds, shown in UTC
+        ir.Scalar.DURATION: "String",  # Interval types cannot be stored: ISO-8601 text
+        ir.Scalar.UUID: "UUID",
+    },
 }
 
 # What a value the dialect cannot type (union, tuple, any JSON, and where noted maps/records) becomes.
@@ -132,6 +159,8 @@ _JSON = {
     "snowflake": "VARIANT",
     "databricks": "STRING",
     "redshift": "SUPER",
+    # ClickHouse's JSON type holds objects only, and a union or any-JSON value may be a scalar or an array
+    "clickhouse": "String",
 }
 # Dialects whose string type enforces a declared length (DuckDB accepts VARCHAR(n) and ignores n).
 LENGTH_ENFORCED = frozenset({"postgres", "bigquery", "snowflake", "redshift"})
@@ -186,14 +215,19 @@ class TypeMapper:
     contract: ir.Contract
     dialect: str
 
-    def column_type(self, t: ir.Type) -> str:
-        text = self._type(t, ())
+    def column_type(self, t: ir.Type, nullable: bool = False) -> str:
+        """The type of a column holding ``t``; ``nullable`` (the column may hold NULL) only shows in ClickHouse."""
+        text = self._type(t.inner if isinstance(t, ir.NullableType) else t, ())
+        if nullable and self.dialect == "clickhouse":
+            text = clickhouse_nullable(text)
         exp.DataType.build(text, dialect=self.dialect)  # raises if the dialect cannot parse what we built
         return text
 
     def _type(self, t: ir.Type, seen: tuple[str, ...]) -> str:
         if isinstance(t, ir.NullableType):
-            return self._type(t.inner, seen)
+            inner = self._type(t.inner, seen)
+            # a nullable array item or map value: other dialects' nested values are all nullable
+            return clickhouse_nullable(inner) if self.dialect == "clickhouse" else inner
         if isinstance(t, ir.ScalarType):
             return self._scalar(t)
         if isinstance(t, ir.EnumType):
@@ -224,7 +258,9 @@ class TypeMapper:
             # NUMERIC holds up to 29 integer digits and 9 fractional ones; BIGNUMERIC the rest.
             name = "NUMERIC" if s <= 9 and p - s <= 29 else "BIGNUMERIC"
             return f"{name}({p}, {s})"
-        name = {"postgres": "NUMERIC", "snowflake": "NUMBER", "redshift": "NUMERIC"}.get(self.dialect, "DECIMAL")
+        name = {"postgres": "NUMERIC", "snowflake": "NUMBER", "redshift": "NUMERIC", "clickhouse": "Decimal"}.get(
+            self.dialect, "DECIMAL"
+        )
         return f"{name}({p}, {s})"
 
     def enum_values(self, t: ir.EnumType) -> list[str | int]:
@@ -235,6 +271,11 @@ class TypeMapper:
         if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             return _SCALARS[self.dialect][ir.Scalar.INT64]
         if all(isinstance(v, str) for v in values):
+            if self.dialect == "clickhouse":
+                # not Enum8/Enum16: those number the names, and a later contract version that inserts or
+                # reorders values would renumber them, which ClickHouse refuses to ALTER; the domain is a
+                # CHECK constraint instead, replaced in place by a migration (see codegen.emitters.sql_ddl)
+                return "LowCardinality(String)"
             return _SCALARS[self.dialect][ir.Scalar.STRING]
         return _JSON[self.dialect]
 
@@ -254,6 +295,10 @@ class TypeMapper:
             return _JSON[self.dialect]
         if self.dialect == "duckdb":
             return "STRUCT(" + ", ".join(f"{n} {ty}" for n, ty in members) + ")"
+        if self.dialect == "clickhouse":
+            # a named tuple whose members are all nullable, like a STRUCT's in the other dialects: ClickHouse
+            # forbids Nullable(Tuple(...)), so an absent record is the tuple of NULLs
+            return "Tuple(" + ", ".join(f"{n} {clickhouse_nullable(ty)}" for n, ty in members) + ")"
         sep = ": " if self.dialect == "databricks" else " "
         return "STRUCT<" + ", ".join(f"{n}{sep}{ty}" for n, ty in members) + ">"
 
@@ -269,6 +314,8 @@ class TypeMapper:
             return "JSON" if inner.startswith("ARRAY") or inner == "JSON" else f"ARRAY<{inner}>"
         if self.dialect in ("snowflake", "redshift"):
             return {"snowflake": "ARRAY", "redshift": "SUPER"}[self.dialect]
+        if self.dialect == "clickhouse":
+            return f"Array({inner})"
         return f"ARRAY<{inner}>"
 
     def _map(self, t: ir.MapType, seen: tuple[str, ...]) -> str:
@@ -278,4 +325,21 @@ class TypeMapper:
             return f"MAP({key}, {value})"
         if self.dialect == "databricks":
             return f"MAP<{key}, {value}>"
+        if self.dialect == "clickhouse":
+            return f"Map({key}, {value})"
         return {"snowflake": "OBJECT"}.get(self.dialect, _JSON[self.dialect])
+
+
+# ClickHouse types that cannot be inside Nullable(...): an absent value is their empty value instead
+_CLICKHOUSE_NOT_NULLABLE = ("Array(", "Map(", "Tuple(", "Nullable(")
+
+
+def clickhouse_nullable(text: str) -> str:
+    """``Nullable(T)``, except where ClickHouse forbids it: Array, Map and Tuple stay as they are (NULL is
+    stored as the empty array / map, or the tuple of NULLs), LowCardinality becomes
+    ``LowCardinality(Nullable(T))``."""
+    if text.startswith(_CLICKHOUSE_NOT_NULLABLE):
+        return text
+    if text.startswith("LowCardinality(") and text.endswith(")"):
+        return f"LowCardinality({clickhouse_nullable(text[len('LowCardinality(') : -1])})"
+    return f"Nullable({text})"

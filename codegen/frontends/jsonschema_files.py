@@ -13,25 +13,34 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urldefrag, urljoin
 
 import jsonschema_rs
 import referencing.exceptions
-from jsonschema import Draft6Validator, Draft7Validator, Draft201909Validator, Draft202012Validator
-from jsonschema.protocols import Validator
 from referencing import Registry, Resource, Specification
 from referencing.jsonschema import DRAFT6, DRAFT7, DRAFT201909, DRAFT202012
 
 from codegen.diagnostics import Diagnostics, Location, display_path
 from codegen.frontends.json_locations import Locator, join
 
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
 
 @dataclass(frozen=True)
 class Draft:
     name: str  # as in ir.Source.dialect: "2020-12", "2019-09", "draft-07"
-    validator: type[Validator]
+    validator_name: str  # the ``jsonschema`` validator class for this draft
     spec: Specification[Any]
+
+    @property
+    def validator(self) -> type[Validator]:
+        """Imported when first asked for: only a schema that fails the fast meta-schema check needs
+        ``jsonschema`` (some 15 ms of imports that `breaking` and valid inputs never pay)."""
+        import jsonschema
+
+        return cast("type[Validator]", getattr(jsonschema, self.validator_name))
 
     @property
     def modern(self) -> bool:
@@ -39,13 +48,13 @@ class Draft:
         return self.name in ("2020-12", "2019-09")
 
 
-DRAFT_2020 = Draft("2020-12", Draft202012Validator, DRAFT202012)
+DRAFT_2020 = Draft("2020-12", "Draft202012Validator", DRAFT202012)
 DRAFTS = {
     "json-schema.org/draft/2020-12/schema": DRAFT_2020,
-    "json-schema.org/draft/2019-09/schema": Draft("2019-09", Draft201909Validator, DRAFT201909),
-    "json-schema.org/draft-07/schema": Draft("draft-07", Draft7Validator, DRAFT7),
+    "json-schema.org/draft/2019-09/schema": Draft("2019-09", "Draft201909Validator", DRAFT201909),
+    "json-schema.org/draft-07/schema": Draft("draft-07", "Draft7Validator", DRAFT7),
     # draft-06 differs from draft-07 only by keywords draft-07 added: its schemas mean the same.
-    "json-schema.org/draft-06/schema": Draft("draft-06", Draft6Validator, DRAFT6),
+    "json-schema.org/draft-06/schema": Draft("draft-06", "Draft6Validator", DRAFT6),
 }
 OLD_DRAFTS = ("json-schema.org/draft-04/schema", "json-schema.org/draft-03/schema")
 

@@ -17,6 +17,7 @@ from typing import Any
 from google.protobuf import descriptor_pb2
 
 from codegen import ir
+from codegen.constraints import default_violation
 from codegen.diagnostics import Diagnostics, Location
 from codegen.frontends.proto_options import FIELD_EXT_NUMBER, OptionSchema, extension, to_python
 from codegen.metadata import check_classification
@@ -292,6 +293,11 @@ class ContractLowering:
             type_, required, has_default, default = elem, True, False, None
         else:
             type_ = elem
+        implicit = not required and (repeated or not self._has_presence(f, fp, real_oneof))
+        if implicit and default_violation(type_, default) is not None:
+            # The zero value ("", [], 0) breaks the field's own rules (an email, min_items 1, a minimum):
+            # the field must be set, and every target says so (records, SQL NOT NULL, docs).
+            required, has_default, default = True, False, None
         self._check_item_rules(rules, repeated and shape.map_key is None, fp.name, rules_at)
         classification = rules.get("classification")
         return ir.Field(

@@ -103,6 +103,12 @@ def test_orders_records_and_types(orders: ir.Contract) -> None:
     )
     assert field(root, "placed_at").type == ir.NullableType(ir.ScalarType(S.DATETIME))
     assert field(root, "items").type == ir.ArrayType(ir.RecordType("OrderPlaced.LineItem"), 1, 500)
+    # Zero values that break the field's own rules ("" is no email, [] has fewer than 1 item, "" does not
+    # match ^[A-Z]{3}$): required in the IR, so records, SQL, dbt and docs agree that they must be set.
+    for name in ("customer_email", "items", "currency"):
+        assert (field(root, name).required, field(root, name).has_default) == (True, False), name
+    for name in ("customer_id", "status", "attributes", "email"):  # valid zero values keep their defaults
+        assert (field(root, name).required, field(root, name).has_default) == (False, True), name
     assert field(root, "shipping_address").type == ir.NullableType(ir.RecordType("acme.common.v1.Address"))
     assert field(root, "attributes").type == ir.MapType(ir.ScalarType(S.STRING), ir.ScalarType(S.STRING))
     assert field(root, "email").deprecated

@@ -89,7 +89,8 @@ def test_installed_package_exposes_version_schema_and_records(built: dict[str, P
     code = (
         "import json, orders_contract as p\n"
         "print(json.dumps({'version': p.__version__, 'name': p.CONTRACT_NAME,"
-        " 'schema': p.schema(), 'files': list(p.SCHEMA_FILES), 'has_record': hasattr(p, 'OrderPlaced')}))"
+        " 'schema': p.schema(), 'files': list(p.SCHEMA_FILES), 'has_record': hasattr(p, 'OrderPlaced'),"
+        " 'table': p.ORDERS_TABLE.table, 'has_writer': callable(p.orders_table_writer)}))"
     )
     out = subprocess.run([str(built["python"]), "-c", code], check=True, capture_output=True, text=True)
     info = json.loads(out.stdout)
@@ -97,6 +98,8 @@ def test_installed_package_exposes_version_schema_and_records(built: dict[str, P
     assert 'syntax = "proto3";' in info["schema"]
     assert "orders.proto" in " ".join(info["files"])
     assert info["has_record"]
+    # the warehouse module imports without any database driver installed (they are extras)
+    assert info["table"] == "sales.orders" and info["has_writer"]
 
 
 def test_environment_holds_no_compiler_dependency(built: dict[str, Path]) -> None:

@@ -15,6 +15,9 @@ class Line(msgspec.Struct, frozen=True, kw_only=True):
     quantity: typing.Annotated[int, msgspec.Meta(ge=1, le=1000)]
 
 
+_order_total_decimal = contract_runtime.decimal_rule("total", scale=2, ge=decimal.Decimal("0"))
+
+
 class Order(msgspec.Struct, frozen=True, kw_only=True):
     order_id: str
     customer: typing.Annotated[str, msgspec.Meta(min_length=1)]
@@ -23,7 +26,7 @@ class Order(msgspec.Struct, frozen=True, kw_only=True):
     note: str | msgspec.UnsetType = msgspec.UNSET
 
     def __post_init__(self) -> None:
-        contract_runtime.check_decimal(self.total, "total", scale=2, ge=decimal.Decimal("0"))
+        _order_total_decimal(self.total)
 
 
 PORT = Port(

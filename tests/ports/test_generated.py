@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime
 import decimal
 import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from types import ModuleType
@@ -17,6 +15,7 @@ from typing import Any
 import pytest
 from contract_runtime.ports import ContractViolation
 
+from tests.mypy_strict import mypy_strict
 from tests.ports.generated import ROOT, generate, import_from, protoc_classes
 
 pytestmark = pytest.mark.slow
@@ -142,21 +141,7 @@ def test_generated_code_passes_mypy_strict(out: Path, tmp_path: Path) -> None:
     usage = tmp_path / "usage.py"
     usage.write_text(USAGE)
     env = {**os.environ, "MYPYPATH": str(ROOT / "runtime" / "src")}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-incremental",
-            str(out / "pb" / "python" / "gen_pb"),
-            str(usage),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=out / "pb" / "python",
-    )
+    result = mypy_strict(out / "pb" / "python", out / "pb" / "python" / "gen_pb", usage, env=env)
     lines = [line for line in result.stdout.splitlines() if "error:" in line]
     # Exactly one error: the misuse in wrong(); the generated code and correct usage are clean.
     assert len(lines) == 1, result.stdout

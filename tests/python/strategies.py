@@ -12,11 +12,12 @@ import decimal
 from typing import Any
 
 import msgspec
+from contract_runtime._rules import ecma_pattern
 from hypothesis import strategies as st
 
 from codegen import ir
-from codegen.emitters.python_types import FLOATS, INT_BOUNDS, int_range
-from codegen.emitters.python_values import default_violation
+from codegen.constraints import INT_BOUNDS, int_range
+from codegen.emitters.python_types import FLOATS
 
 S = ir.Scalar
 UTC = datetime.UTC
@@ -41,9 +42,8 @@ class Strategies:
         self.max_depth = max_depth
 
     def must_give(self, f: ir.Field) -> bool:
-        """Required, or a protobuf field whose zero value breaks its constraints (the emitter's rule)."""
-        proto = self.c.source.language is ir.SchemaLanguage.PROTOBUF
-        return f.required or (proto and f.has_default and default_violation(f.type, f.default) is not None)
+        """Required (a protobuf field whose zero value breaks its constraints is required in the IR)."""
+        return f.required
 
     def enum_value(self, e: ir.Enum, v: ir.EnumValue) -> str | int:
         return v.name if self.c.source.language is ir.SchemaLanguage.PROTOBUF else v.value
@@ -153,7 +153,7 @@ def strings(t: ir.ScalarType) -> st.SearchStrategy[str]:
     if t.format in FORMATS:
         base = FORMATS[t.format]
     elif c.pattern is not None:
-        base = st.from_regex(c.pattern)
+        base = st.from_regex(ecma_pattern(c.pattern))  # as the records check it
     else:
         return st.text(
             alphabet=st.characters(exclude_categories=("Cs",)), min_size=c.min_length or 0, max_size=c.max_length or 20

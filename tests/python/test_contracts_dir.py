@@ -4,7 +4,6 @@ generated, imported, type-checked and round-tripped."""
 from __future__ import annotations
 
 import importlib
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from codegen.config import Config
 from codegen.emitters.python_models import ModuleBuilder, module_names
 from codegen.pipeline import compile_inputs
 from tests.conftest import ROOT
+from tests.mypy_strict import mypy_strict
 from tests.python.conftest import generate, write
 from tests.python.strategies import Strategies
 
@@ -69,19 +69,5 @@ def test_examples_import_and_round_trip(examples: tuple[tuple[ir.Contract, ...],
 @pytest.mark.slow
 def test_examples_pass_mypy_strict(examples: tuple[tuple[ir.Contract, ...], Path]) -> None:
     _, root = examples
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-incremental",
-            "--cache-dir",
-            str(root / ".mypy_cache"),
-            PACKAGE,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=root,
-    )
+    result = mypy_strict(root, PACKAGE)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -78,10 +77,9 @@ def test_imports_are_sorted(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout
 
 
-def test_two_hundred_contracts_generate_and_format_quickly() -> None:
+def test_two_hundred_contracts_generate_and_format_in_one_batch() -> None:
+    # Speed is measured in benchmarks/ (python -m benchmarks codegen), not asserted here.
     contracts = [replace(ORDERS, name=f"orders-{i}") for i in range(200)]
-    start = time.perf_counter()
     files = format_python(PythonModelsEmitter().generate(contracts, PythonOptions()))
-    elapsed = time.perf_counter() - start
     assert len(files) == 202
-    assert elapsed < 5.0, f"{elapsed:.2f}s"  # target ~1 s; generous for loaded CI machines
+    assert len({f.content for f in files if "/orders_" in f.path}) == 200

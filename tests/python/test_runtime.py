@@ -9,7 +9,7 @@ import contract_runtime as cr
 import msgspec
 import pytest
 
-from codegen.emitters.python_types import RUNTIME_FORMATS
+from codegen.constraints import RUNTIME_FORMATS
 
 
 def test_emitter_and_runtime_agree_on_formats() -> None:
@@ -29,18 +29,18 @@ def test_emitter_and_runtime_agree_on_formats() -> None:
 )
 def test_formats(fmt: str, good: list[str], bad: list[str]) -> None:
     for value in good:
-        cr.check_format(value, "f", fmt=fmt)
+        cr.format_rule("f", fmt)(value)
     for value in bad:
         with pytest.raises(cr.ContractViolation) as info:
-            cr.check_format(value, "f", fmt=fmt)
+            cr.format_rule("f", fmt)(value)
         assert (info.value.path, info.value.rule) == ("$.f", f"format:{fmt}")
 
 
 def test_checks_walk_containers_and_skip_absent_values() -> None:
-    cr.check_format(None, "f", fmt="email")
-    cr.check_format(msgspec.UNSET, "f", fmt="email")
+    cr.format_rule("f", "email")(None)
+    cr.format_rule("f", "email")(msgspec.UNSET)
     with pytest.raises(cr.ContractViolation) as info:
-        cr.check_format({"k": ["a@b.co", "bad"]}, "f", fmt="email")
+        cr.format_rule("f", "email")({"k": ["a@b.co", "bad"]})
     assert info.value.path == "$.f['k'][1]"
 
 
@@ -71,17 +71,17 @@ def test_decimal_rules(value: str, rule: str) -> None:
         "lt": decimal.Decimal(100),
         "multiple_of": decimal.Decimal("0.1"),
     }
-    cr.check_decimal(decimal.Decimal("99.9"), "f", **kwargs)
+    cr.decimal_rule("f", **kwargs)(decimal.Decimal("99.9"))
     with pytest.raises(cr.ContractViolation) as info:
-        cr.check_decimal(decimal.Decimal(value), "f", **kwargs)
+        cr.decimal_rule("f", **kwargs)(decimal.Decimal(value))
     assert info.value.rule == rule
 
 
 def test_decimal_digits() -> None:
-    cr.check_decimal(decimal.Decimal("12345.67"), "f", precision=7, scale=2)
-    cr.check_decimal(decimal.Decimal("1E+2"), "f", precision=3)
+    cr.decimal_rule("f", precision=7, scale=2)(decimal.Decimal("12345.67"))
+    cr.decimal_rule("f", precision=3)(decimal.Decimal("1E+2"))
     with pytest.raises(cr.ContractViolation, match="significant"):
-        cr.check_decimal(decimal.Decimal("1E+3"), "f", precision=3)
+        cr.decimal_rule("f", precision=3)(decimal.Decimal("1E+3"))
 
 
 def test_oneof() -> None:
@@ -129,3 +129,53 @@ def test_validate_and_decode_give_full_paths() -> None:
 def test_contract_violation_is_a_value_error() -> None:
     # msgspec turns a ValueError raised in __post_init__ into a ValidationError with the path.
     assert issubclass(cr.ContractViolation, ValueError)
+
+
+def test_pattern_rule_follows_json_schema_regexes() -> None:
+    rule = cr.pattern_rule("c", "^[A-Z]{3}$")
+    rule("EUR")
+    rule(None)
+    rule(["USD", "GBP"])
+    for bad in ("EURO", "eur", "EUR\n"):  # ECMA-262: a final `$` does not match before a newline
+        with pytest.raises(cr.ContractViolation) as info:
+            rule(bad)
+        assert (info.value.path, info.value.rule) == ("$.c", "pattern")
+    cr.pattern_rule("c", "b")("abc")  # searched, not anchored
+    cr.pattern_rule("c", r"\$")("costs $")  # an escaped final `$` stays a literal dollar
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("10.50", True),
+        ("10.5", True),
+        ("10.500", True),
+        ("10", True),
+        ("0", True),
+        ("0.00", True),
+        ("-99999999.99", True),
+        ("100000000.00", False),
+        ("10.505", False),
+        ("1E+8", False),
+        ("9.99E+7", True),
+        ("NaN", False),
+        ("Infinity", False),
+        ("-0.001", False),
+    ],
+)
+def test_decimal_rule_fast_path_agrees_with_the_full_check(value: str, ok: bool) -> None:
+    # precision 10, scale 2: at most 8 digits before the point and 2 after, counted by value.
+    rule = cr.decimal_rule("d", precision=10, scale=2)
+    bounded = cr.decimal_rule("d", precision=10, scale=2, ge=decimal.Decimal("-1E+9"))
+    for check in (rule, bounded):
+        if ok:
+            check(decimal.Decimal(value))
+        else:
+            with pytest.raises(cr.ContractViolation):
+                check(decimal.Decimal(value))
+
+
+def test_rules_ignore_the_callers_decimal_context() -> None:
+    with decimal.localcontext() as ctx:
+        ctx.prec = 3
+        cr.decimal_rule("d", precision=38, scale=9)(decimal.Decimal("12345678901234567890.123456789"))

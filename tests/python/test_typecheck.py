@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.mypy_strict import mypy_strict
 from tests.python.conftest import generate, write
 from tests.python.fixtures import ALL
 
@@ -15,23 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 def mypy(paths: list[Path], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-incremental",
-            "--cache-dir",
-            str(cwd / ".mypy_cache"),
-            "--python-version",
-            "3.11",
-            *map(str, paths),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-    )
+    return mypy_strict(cwd, *paths, options=["--python-version", "3.11"])
 
 
 def test_generated_modules_pass_mypy_strict(tmp_path: Path) -> None:

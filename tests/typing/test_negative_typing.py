@@ -4,13 +4,12 @@ consumer.py, which misuses the generated records. UPDATE_GOLDENS=1 rewrites the 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import update_goldens
+from tests.mypy_strict import mypy_strict
 from tests.python.conftest import generate, write
 from tests.python.fixtures import ALL
 
@@ -23,27 +22,8 @@ pytestmark = pytest.mark.slow
 def test_mypy_rejects_misuse_of_generated_records(tmp_path: Path) -> None:
     root = write(generate(ALL), tmp_path)
     shutil.copy(HERE / "consumer.py", root / "consumer.py")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-incremental",
-            "--cache-dir",
-            str(tmp_path / ".mypy_cache"),
-            "--python-version",
-            "3.11",
-            "--show-error-codes",
-            "--no-error-summary",
-            "--no-pretty",
-            "--hide-error-context",
-            "consumer.py",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=root,
-    )
+    options = ["--python-version", "3.11", "--show-error-codes", "--no-error-summary", "--no-pretty"]
+    result = mypy_strict(root, "consumer.py", options=[*options, "--hide-error-context"])
     assert result.stderr == "", result.stderr
     if update_goldens():
         GOLDEN.write_text(result.stdout)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -10,9 +12,13 @@ import sqlglot
 from contract_runtime.warehouse import column_name as runtime_column_name
 from sqlglot import exp
 
-from codegen.emitters.sql_ddl import SqlDdlEmitter, table_statements
-from codegen.emitters.sql_model import build_table
-from codegen.emitters.sql_types import DIALECTS, column_name
+from codegen import frontends, ir
+from codegen.diagnostics import Diagnostics
+from codegen.emitters.dbt import DbtEmitter
+from codegen.emitters.sql_ddl import SqlDdlEmitter, column_comment, table_statements
+from codegen.emitters.sql_model import Table, build_table
+from codegen.emitters.sql_types import DIALECTS, TypeMapper, column_name
+from codegen.pipeline import default_proto_paths, expand_inputs
 from tests.warehouse.fixtures import PORT, contract
 
 EMITTER = SqlDdlEmitter()
@@ -107,6 +113,22 @@ def test_every_statement_parses_in_its_dialect(dialect: str) -> None:
                 "'contract.pii_columns' = 'recipient_email'",
             ],
         ),
+        (
+            "clickhouse",
+            [
+                "CREATE DATABASE IF NOT EXISTS logistics",
+                "cost Decimal(10, 2) NOT NULL",
+                "shipped_at DateTime64(6, 'UTC') NOT NULL",
+                "carrier LowCardinality(String) NOT NULL",
+                "attempts Nullable(Int64)",
+                "tags Array(String),",
+                "labels Map(String, String),",
+                'parcel Tuple(label Nullable(String), "weightGrams" Nullable(Int32))',
+                "CONSTRAINT tracking_code_check_1 CHECK (CHAR_LENGTH(tracking_code) <= 12)",
+                "recipient_email Nullable(String) COMMENT '[PII, classification=confidential]'",
+                "ENGINE = ReplacingMergeTree\nPARTITION BY day\nORDER BY (carrier, shipment_id)\nCOMMENT",
+            ],
+        ),
     ],
 )
 def test_contract_survives_in_dialect(dialect: str, needles: list[str]) -> None:
@@ -194,3 +216,293 @@ def test_major_version_gets_new_table() -> None:
     files = EMITTER.generate([contract("2.0.0")], EMITTER.parse_options({"dialects": ["postgres"]}))
     assert files[0].path == "sql/postgres/shipments_v2.sql"
     assert "CREATE TABLE IF NOT EXISTS logistics.shipments_v2 (" in files[0].content.decode()
+
+
+# --- ClickHouse: the AST keeps the contract, every example and case contract parses, chdb runs the DDL -------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def clickhouse_session() -> Any:
+    """A fresh in-process ClickHouse (chdb-core, a dev dependency); skipped where it is not installed."""
+    chdb_session = pytest.importorskip(
+        "chdb.session", reason="chdb-core (in-process ClickHouse) is not installed: pip install -e '.[dev]'"
+    )
+    return chdb_session.Session()
+
+
+def clickhouse_query(ch: Any, sql: str) -> list[list[Any]]:
+    """Rows of a query, values as ClickHouse writes them in JSON."""
+    out = str(ch.query(sql, "JSONCompactEachRow"))
+    return [json.loads(line) for line in out.splitlines() if line]
+
+
+def clickhouse_create(text: str) -> exp.Create:
+    statements = [s for s in sqlglot.parse(text, read="clickhouse") if s is not None]
+    assert statements and not any(isinstance(s, exp.Command) for s in statements)
+    return next(s for s in statements if isinstance(s, exp.Create) and s.kind == "TABLE")
+
+
+def _nullable_type(kind: exp.DataType) -> bool:
+    if kind.this == exp.DataType.Type.LOWCARDINALITY:
+        return _nullable_type(kind.expressions[0])
+    return bool(kind.args.get("nullable"))
+
+
+def _column_checks(create: exp.Create) -> dict[str, list[exp.Expression]]:
+    """Column name -> the conditions of the table's CHECK constraints on it (named <column>_check_<n>)."""
+    checks: dict[str, list[exp.Expression]] = {}
+    for c in create.this.expressions:
+        if isinstance(c, exp.Constraint):
+            column, _, n = c.name.rpartition("_check_")
+            assert n.isdigit(), c.name
+            checks.setdefault(column, []).extend(k.this for k in c.expressions)
+    return checks
+
+
+def _unguarded(cond: exp.Expression) -> exp.Expression:
+    """The check without the `col IS NULL OR` / `LENGTH(arr) = 0 OR` guard of a nullable column."""
+    return cond.expression if isinstance(cond, exp.Or) else cond
+
+
+def assert_clickhouse_keeps(table: Table, create: exp.Create) -> None:
+    """Types, nullability, comments, enum domains, string lengths and decimal precision survive in the AST."""
+    mapper = TypeMapper(table.contract, "clickhouse")
+    defs = {c.name: c for c in create.this.expressions if isinstance(c, exp.ColumnDef)}
+    assert list(defs) == [c.name for c in table.columns]
+    checks = _column_checks(create)
+    for column in table.columns:
+        d = defs[column.name]
+        kind = d.args["kind"]
+        kinds = {type(k.args.get("kind")) for k in d.constraints}
+        composite = kind.this in (exp.DataType.Type.ARRAY, exp.DataType.Type.MAP, exp.DataType.Type.STRUCT)
+        assert (exp.NotNullColumnConstraint in kinds) == column.not_null, column.name
+        assert _nullable_type(kind) == (not column.not_null and not composite), column.name
+        comments = [
+            k.args["kind"].this.this for k in d.constraints if isinstance(k.args["kind"], exp.CommentColumnConstraint)
+        ]
+        assert comments == ([column_comment(column, "clickhouse")] if column_comment(column, "clickhouse") else [])
+        conds = [_unguarded(c) for c in checks.get(column.name, [])]
+        guarded = [c for c in checks.get(column.name, []) if isinstance(c, exp.Or)]
+        assert len(guarded) == (0 if column.not_null else len(conds)), column.name
+        scalar = column.scalar
+        if scalar is not None and scalar.kind is ir.Scalar.DECIMAL and scalar.precision is not None:
+            assert kind.this == exp.DataType.Type.DECIMAL and [p.this.to_py() for p in kind.expressions] == [
+                scalar.precision,
+                scalar.scale or 0,
+            ]
+        if scalar is not None and scalar.kind is ir.Scalar.STRING and scalar.constraints.max_length is not None:
+            assert any(
+                isinstance(c, exp.LTE)
+                and isinstance(c.this, exp.Length)
+                and c.expression.to_py() == scalar.constraints.max_length
+                for c in conds
+            ), column.name
+        if scalar is not None and scalar.kind is ir.Scalar.DATETIME:
+            assert kind.sql("clickhouse") in ("DateTime64(6, 'UTC')", "Nullable(DateTime64(6, 'UTC'))")
+        if column.enum_values is not None:
+            domains = [tuple(v.to_py() for v in c.expressions) for c in conds if isinstance(c, exp.In)]
+            assert domains == [column.enum_values], column.name
+        assert kind.sql("clickhouse") == mapper.column_type(column.field.type, nullable=not column.not_null)
+
+
+def test_clickhouse_ast_keeps_the_contract() -> None:
+    table = build_table(contract(), PORT)
+    create = clickhouse_create(generated()["sql/clickhouse/shipments.sql"])
+    assert_clickhouse_keeps(table, create)
+    defs = {c.name: c.args["kind"] for c in create.find_all(exp.ColumnDef) if c.parent is create.this}
+    assert defs["cost"].sql("clickhouse") == "Decimal(10, 2)"
+    assert defs["carrier"].this == exp.DataType.Type.LOWCARDINALITY
+    parcel = defs["parcel"]
+    assert parcel.this == exp.DataType.Type.STRUCT  # a named Tuple
+    assert [(m.name, _nullable_type(m.args["kind"])) for m in parcel.expressions] == [
+        ("label", True),
+        ("weightGrams", True),
+    ]
+    checks = _column_checks(create)
+    assert [v.to_py() for v in checks["carrier"][0].expressions] == ["DHL", "UPS", "O'NEIL"]
+    assert checks["attempts"][0].sql("clickhouse") == "attempts IS NULL OR attempts <= 10"
+    props = create.args["properties"].expressions
+    assert [type(p).__name__ for p in props] == [
+        "EngineProperty",
+        "PartitionedByProperty",
+        "Order",
+        "SchemaCommentProperty",
+    ]
+    assert props[0].name == "ReplacingMergeTree"
+    assert props[1].this.name == "day"
+    assert [c.name for c in props[2].expressions[0].this.expressions] == ["carrier", "shipment_id"]
+    assert props[3].this.to_py() == "A parcel handed to a carrier; the 'label' is what's printed."
+
+
+def _load(folder: Path) -> list[ir.Contract]:
+    diags = Diagnostics()
+    files = expand_inputs([folder], diags)
+    found = frontends.load(files, default_proto_paths([folder]), diags)
+    return [] if diags.has_errors else found
+
+
+def _example_tables() -> list[tuple[str, Table]]:
+    """Every table port of the example contracts, and of the golden cases' contracts that compile; a contract
+    without a table port gets one on its root record (keyed by its stream port's key, if any)."""
+    out: list[tuple[str, Table]] = []
+    folders = [ROOT / "contracts", *sorted(p / "contracts" for p in (ROOT / "tests" / "cases").iterdir())]
+    for folder in folders:
+        for c in _load(folder) if folder.is_dir() else []:
+            ports = [p for p in c.ports if isinstance(p, ir.TablePort)]
+            if not ports:
+                keys = next((p.key_fields for p in c.ports if isinstance(p, ir.StreamPort) and p.record == c.root), ())
+                ports = [ir.TablePort("cases", f"cases.{column_name(c.name)}", c.root, c.location, keys)]
+            label = "contracts" if folder == ROOT / "contracts" else folder.parent.name
+            out += [(f"{label}/{Path(c.source.path).name}/{p.name}", build_table(c, p)) for p in ports]
+    return out
+
+
+EXAMPLES = _example_tables()
+
+
+def test_examples_cover_contracts_and_cases() -> None:
+    labels = " ".join(label for label, _ in EXAMPLES)
+    assert "contracts/orders.proto/" in labels and "hostile_names/hostile.schema.json/" in labels
+
+
+@pytest.mark.parametrize(("label", "table"), EXAMPLES, ids=[label for label, _ in EXAMPLES])
+def test_clickhouse_ddl_of_examples_parses_and_keeps_the_contract(label: str, table: Table) -> None:
+    text = ";\n\n".join(table_statements(table, "clickhouse")) + ";\n"
+    assert_clickhouse_keeps(table, clickhouse_create(text))
+
+
+@pytest.mark.parametrize(("label", "table"), EXAMPLES, ids=[label for label, _ in EXAMPLES])
+def test_clickhouse_ddl_of_examples_runs_in_clickhouse(label: str, table: Table) -> None:
+    ch = clickhouse_session()
+    try:
+        ch.query(";\n\n".join(table_statements(table, "clickhouse")))
+        database = table.schema or "default"
+        rows = clickhouse_query(
+            ch,
+            "SELECT name, type, comment FROM system.columns"
+            f" WHERE database = '{database}' AND table = '{table.name}' ORDER BY position",
+        )
+        mapper = TypeMapper(table.contract, "clickhouse")
+        expected = [
+            [c.name, mapper.column_type(c.field.type, nullable=not c.not_null), column_comment(c, "clickhouse")]
+            for c in table.columns
+        ]
+        # ClickHouse prints identifiers in types with backticks
+        assert [[n, t.replace("`", '"'), comment] for n, t, comment in rows] == expected
+    finally:
+        ch.cleanup()
+
+
+_SHIPMENT_COLUMNS = "(shipment_id, carrier, tracking_code, cost, shipped_at, day)"
+
+
+def _shipment(n: int, carrier: str = "DHL", code: str = "T1", cost: str = "1.50") -> str:
+    shipped = "'2024-05-01 10:00:00.123456', '2024-05-01'"
+    return f"('00000000-0000-0000-0000-{n:012d}', '{carrier}', '{code}', {cost}, {shipped})"
+
+
+def test_clickhouse_file_executes_enforces_and_replays_idempotently() -> None:
+    ch = clickhouse_session()
+    try:
+        ch.query(generated()["sql/clickhouse/shipments.sql"])
+        rows = clickhouse_query(
+            ch, "SELECT name, type, comment FROM system.columns WHERE database = 'logistics' AND table = 'shipments'"
+        )
+        cols = {r[0]: (r[1], r[2]) for r in rows}
+        assert cols["cost"][0] == "Decimal(10, 2)"
+        assert cols["shipped_at"][0] == "DateTime64(6, 'UTC')"
+        assert cols["carrier"] == ("LowCardinality(String)", "Who carries it.")
+        assert cols["recipient_email"] == ("Nullable(String)", "[PII, classification=confidential]")
+        assert cols["parcel"][0] == "Tuple(label Nullable(String), weightGrams Nullable(Int32))"
+        assert {k: v[0].startswith("Nullable(") for k, v in cols.items() if k not in ("tags", "parcel", "labels")} == {
+            k: v for k, v in _expected_nullability().items() if k not in ("tags", "parcel", "labels")
+        }
+        engine = clickhouse_query(
+            ch, "SELECT engine, sorting_key, partition_key FROM system.tables WHERE database = 'logistics'"
+        )
+        assert engine == [["ReplacingMergeTree", "carrier, shipment_id", "day"]]
+        insert = f"INSERT INTO logistics.shipments {_SHIPMENT_COLUMNS} VALUES "
+        ch.query(insert + ", ".join(_shipment(i) for i in range(1, 4)))
+        # 12 characters in 24 bytes: lengths are counted in characters (CHAR_LENGTH is lengthUTF8 there)
+        ch.query(insert + "('00000000-0000-0000-0000-000000000009', 'O''NEIL', 'äöüäöüäöüäöü', 0, now64(), today())")
+        for bad in (
+            _shipment(5, carrier="FEDEX"),  # not in the enum domain
+            _shipment(5, code="x234567890123"),  # 13 characters: the length String does not limit is a CHECK
+            _shipment(5, cost="-1"),  # below the minimum
+        ):
+            with pytest.raises(Exception, match="VIOLATED_CONSTRAINT"):
+                ch.query(insert + bad)
+        with pytest.raises(Exception, match="VIOLATED_CONSTRAINT"):
+            ch.query(insert.replace("day)", "day, attempts)") + _shipment(5)[:-1] + ", 11)")
+        absent = {"label": None, "weightGrams": None}  # an absent optional record: the tuple of NULLs
+        # a replay of the same batch and a newer version of one record: one row per key once merged
+        ch.query(insert + ", ".join(_shipment(i) for i in range(1, 4)))
+        ch.query(insert + _shipment(2, cost="7.25"))
+        assert clickhouse_query(ch, "SELECT count() FROM logistics.shipments") == [[8]]  # parts not merged yet
+        assert clickhouse_query(ch, "SELECT count() FROM logistics.shipments FINAL") == [[4]]
+        assert clickhouse_query(
+            ch,
+            "SELECT cost, attempts, parcel, tags FROM logistics.shipments FINAL WHERE tracking_code = 'T1' ORDER BY 1",
+        ) == [
+            [1.5, None, absent, []],
+            [1.5, None, absent, []],
+            [7.25, None, absent, []],
+        ]
+    finally:
+        ch.cleanup()
+
+
+def test_clickhouse_dbt_types_match_the_ddl_and_the_staging_select_runs() -> None:
+    dbt = DbtEmitter()
+    out = {f.path: f.content.decode() for f in dbt.generate([contract()], dbt.parse_options({"adapter": "clickhouse"}))}
+    models = out["dbt/models/staging/shipments/_stg_shipments__shipments__models.yml"]
+    assert 'data_type: "Decimal(10, 2)"' in models and 'data_type: "Nullable(String)"' in models
+    select = out["dbt/models/staging/shipments/stg_shipments__shipments.sql"]
+    select = re.sub(r"\{\{ source\([^)]*\) \}\}", "logistics.shipments", select)
+    parsed = sqlglot.parse_one(select, read="clickhouse")
+    table = build_table(contract(), PORT)
+    assert [c.to.sql("clickhouse") for c in parsed.find_all(exp.Cast)] == [
+        TypeMapper(table.contract, "clickhouse").column_type(c.field.type, nullable=not c.not_null)
+        for c in table.columns
+    ]
+    ch = clickhouse_session()
+    try:
+        ch.query(generated()["sql/clickhouse/shipments.sql"])
+        ch.query(f"INSERT INTO logistics.shipments {_SHIPMENT_COLUMNS} VALUES {_shipment(1)}")
+        assert len(clickhouse_query(ch, select)) == 1  # NULLs in optional columns cast to Nullable types
+    finally:
+        ch.cleanup()
+
+
+@pytest.mark.parametrize(
+    ("t", "nullable", "expected"),
+    [
+        (ir.ScalarType(ir.Scalar.DECIMAL, precision=76, scale=10), False, "Decimal(76, 10)"),
+        (ir.ScalarType(ir.Scalar.DECIMAL, precision=80, scale=2), True, "Nullable(String)"),  # kept whole as text
+        (ir.ScalarType(ir.Scalar.DECIMAL), False, "Decimal(38, 9)"),
+        (ir.ScalarType(ir.Scalar.UINT64), True, "Nullable(UInt64)"),
+        (ir.ScalarType(ir.Scalar.DATE), False, "Date32"),
+        (ir.ScalarType(ir.Scalar.TIME), False, "String"),
+        (ir.ScalarType(ir.Scalar.DURATION), False, "String"),
+        (ir.ScalarType(ir.Scalar.BYTES), False, "String"),
+        (ir.EnumType("Carrier"), True, "LowCardinality(Nullable(String))"),
+        (ir.ArrayType(ir.NullableType(ir.ScalarType(ir.Scalar.INT32))), True, "Array(Nullable(Int32))"),
+        (ir.ArrayType(ir.NullableType(ir.ArrayType(ir.ScalarType(ir.Scalar.STRING)))), True, "Array(Array(String))"),
+        (
+            ir.MapType(ir.ScalarType(ir.Scalar.STRING), ir.EnumType("Carrier")),
+            True,
+            "Map(String, LowCardinality(String))",
+        ),
+        (
+            ir.NullableType(ir.RecordType("Shipment.Parcel")),
+            True,
+            'Tuple(label Nullable(String), "weightGrams" Nullable(Int32))',
+        ),
+        (ir.JsonType(), True, "Nullable(String)"),
+    ],
+)
+def test_clickhouse_type_mapping(t: ir.Type, nullable: bool, expected: str) -> None:
+    text = TypeMapper(contract(), "clickhouse").column_type(t, nullable=nullable)
+    assert text == expected
+    assert exp.DataType.build(text, dialect="clickhouse").sql("clickhouse") == expected

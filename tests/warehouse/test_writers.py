@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import json
-from typing import Any
+import uuid
+import zoneinfo
+from typing import Annotated, Any
 
 import duckdb
 import msgspec
 import psycopg
 import pytest
 from contract_runtime.warehouse import BaseWriter, WriteInterrupted, writer_for
-from contract_runtime.warehouse.postgres import PostgresWriter
+from contract_runtime.warehouse import postgres as pg_module
+from contract_runtime.warehouse._base import _Batch, as_json, json_column, plain, plain_column
+from contract_runtime.warehouse.postgres import PostgresWriter, array_column, text_column
 
 from codegen.emitters.sql_ddl import table_statements
 from codegen.emitters.sql_model import build_table
-from tests.warehouse.fixtures import PG_DSN, PORT, Shipment, contract, shipments
+from tests.warehouse.fixtures import PG_DSN, PORT, Carrier, Parcel, Shipment, contract, shipments
 
 N = 100_000
 
@@ -131,20 +136,18 @@ class _DropsConnection(PostgresWriter[Shipment]):
     def _load(self, batch: Any, commit: bool) -> int:
         pid = self.connection.info.backend_pid
         half = len(batch) // 2
-
-        def rows() -> Any:
-            for n, row in enumerate(zip(*batch.columns, strict=False)):
-                if n == half:
-                    with psycopg.connect(PG_DSN, autocommit=True) as admin:
-                        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
-                yield row
+        sent = 0
 
         copy_cls = psycopg.Copy
         original = copy_cls.write_row
-        it = rows()
 
         def write_row(copy: Any, row: Any) -> None:
-            original(copy, next(it))
+            nonlocal sent
+            if sent == half:
+                with psycopg.connect(PG_DSN, autocommit=True) as admin:
+                    admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+            sent += 1
+            original(copy, row)
 
         copy_cls.write_row = write_row  # type: ignore[method-assign,assignment]
         try:
@@ -162,6 +165,7 @@ def test_connection_lost_mid_batch_leaves_nothing(pg_schema: str) -> None:
     writer = _DropsConnection(con, Shipment, table, ["shipmentId"], ddl("postgres", table)["postgres"])
     with pytest.raises(WriteInterrupted) as info:
         writer.write(list(shipments(1000)))
+    assert isinstance(info.value.__cause__, psycopg.OperationalError)  # the server really went away mid-COPY
     assert info.value.committed.written == 0
     with psycopg.connect(PG_DSN) as check:
         assert check.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
@@ -171,3 +175,160 @@ def test_batches_commit_separately(pg: psycopg.Connection[Any], pg_schema: str) 
     writer = pg_writer(pg, pg_schema, batch_size=300)
     result = writer.write(list(shipments(1000)))
     assert (result.batches, result.written) == (4, 1000)
+
+
+# -- the column-wise conversions: the same values as the per-value path, and where they must step aside ---------
+
+
+def test_json_column_matches_as_json() -> None:
+    values: list[Any] = [None, msgspec.UNSET, "null", {"a": "x\ny", "b": [1, None]}, [], 1, Parcel(label="L")]
+    assert json_column(values) == [as_json(v) for v in values]
+    assert json_column([]) == []
+
+
+def test_plain_column_matches_plain() -> None:
+    convert = plain_column([Carrier])
+    values: list[Any] = [Carrier.DHL, Carrier.ONEIL, None, msgspec.UNSET, "raw", 3]
+    assert convert(values) == [plain(v) for v in values]
+    assert convert([Carrier.UPS, ["not", "hashable"]]) == ["UPS", ["not", "hashable"]]
+
+
+def test_array_column_literals_and_fallback() -> None:
+    fast = array_column([['quo"te', "back\\slash", "{a,b}", "NULL", ""], None, [], msgspec.UNSET, [Carrier.ONEIL]])
+    assert fast == ['{"quo\\"te","back\\\\slash","{a,b}","NULL",""}', None, "{}", None, '{"O\'NEIL"}']
+    # a newline has no array-literal spelling in JSON text: those rows keep lists, enum elements by value
+    assert array_column([["new\nline"], [Carrier.ONEIL], None]) == [["new\nline"], ["O'NEIL"], None]
+
+
+def test_text_column_only_where_msgspec_spells_it_exactly() -> None:
+    stamps = text_column({datetime.datetime, type(None)}, None)
+    utc = datetime.datetime(2024, 5, 1, 12, 0, 0, 5, tzinfo=datetime.UTC)
+    assert stamps([utc, None]) == ["2024-05-01T12:00:00.000005Z", None]
+    odd = datetime.datetime(1890, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(seconds=3208)))
+    berlin = datetime.datetime(2024, 5, 1, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+    assert stamps([utc, odd]) == [utc, odd]  # an offset in seconds: psycopg's dumper keeps it
+    assert stamps([berlin]) == [berlin]
+    assert text_column({uuid.UUID, type(None)}, None)([uuid.UUID(int=1), "x"]) == [uuid.UUID(int=1), "x"]
+
+
+def _edge_records() -> list[Shipment]:
+    """Values that take every path of the conversions (fast and fallback), in chunks of 3 rows."""
+    odd = datetime.timezone(datetime.timedelta(seconds=3208))
+    edits: list[dict[str, Any]] = [
+        {"tags": ['quo"te', "back\\slash", "{a,b}", "NULL", "", " sp ", "é✓"], "extra": "null"},
+        {"shipped_at": datetime.datetime(2024, 5, 1, 12, 30), "recipient_email": None},  # naive
+        {"tags": [], "labels": {}, "extra": [], "parcel": None},
+        {"tags": ["new\nline", "tab\t"], "labels": {"k": "v\n"}, "extra": {"s": "x\ny", "n": [1, None]}},
+        {"shipped_at": datetime.datetime(2024, 5, 1, 12, 0, 0, 5, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))},
+        {
+            "shipped_at": datetime.datetime(1890, 1, 1, tzinfo=odd),
+            "extra": msgspec.UNSET,
+            "day": datetime.date(1, 1, 1),
+        },
+        {"carrier": Carrier.ONEIL, "tags": None, "labels": None},
+    ]
+    records = list(shipments(len(edits)))
+    return [msgspec.structs.replace(r, **e) for r, e in zip(records, edits, strict=True)]
+
+
+def test_postgres_fast_conversions_store_what_psycopg_stores(
+    pg: psycopg.Connection[Any], pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pg_module, "CHUNK", 3)  # several chunks: each decides fast path or fallback alone
+    writer = pg_writer(pg, pg_schema, validate=False)
+    records = _edge_records()
+    assert writer.write(records).written == len(records)
+    # the reference: psycopg's own adapters, value by value (the writer before column-wise conversion)
+    pg.execute(f"CREATE TABLE {pg_schema}.ref (LIKE {pg_schema}.shipments INCLUDING ALL)")
+    json_cols = {"parcel", "labels", "extra"}
+    attrs = {c: a for c, a in zip(writer.columns, writer._attrs, strict=True)}
+    with pg.cursor() as cur, cur.copy(f"COPY {pg_schema}.ref ({', '.join(attrs)}) FROM STDIN") as copy:
+        for r in records:
+            copy.write_row(
+                [as_json(getattr(r, a)) if c in json_cols else plain(getattr(r, a)) for c, a in attrs.items()]
+            )
+    for a, b in (("shipments", "ref"), ("ref", "shipments")):
+        diff = pg.execute(f"SELECT * FROM {pg_schema}.{a} EXCEPT ALL SELECT * FROM {pg_schema}.{b}").fetchall()
+        assert diff == []
+    nulls = pg.execute(
+        f"SELECT extra, extra IS NULL FROM {pg_schema}.shipments WHERE shipment_id = %s OR shipment_id = %s"
+        " ORDER BY shipment_id",
+        [records[0].shipment_id, records[5].shipment_id],
+    ).fetchall()
+    assert nulls == [("null", False), (None, True)]  # the string "null" stays JSON; UNSET is NULL
+
+
+def test_duckdb_edge_values_round_trip() -> None:
+    con = duckdb.connect()
+    writer = duck_writer(con, validate=False)
+    records = [r for r in _edge_records() if r.shipped_at.tzinfo is not None and r.day.year > 1]
+    assert writer.write(records).written == len(records)
+    cur = con.execute("SELECT tags, labels, extra, extra IS NULL FROM logistics.shipments ORDER BY shipment_id")
+    rows = cur.fetchall()
+    by_id = sorted(records, key=lambda r: r.shipment_id)
+    assert [row[0] for row in rows] == [r.tags for r in by_id]
+    assert [json.loads(row[2]) if row[2] is not None else msgspec.UNSET for row in rows] == [
+        msgspec.UNSET if r.extra is None or r.extra is msgspec.UNSET else r.extra for r in by_id
+    ]
+
+
+def test_duckdb_decimals_it_cannot_hold_are_rejected_rows() -> None:
+    con = duckdb.connect()
+    writer = duck_writer(con, validate=False)
+    records = list(shipments(4))
+    records[1] = msgspec.structs.replace(records[1], cost=decimal.Decimal("NaN"))
+    records[2] = msgspec.structs.replace(records[2], cost=decimal.Decimal("123456789.999"))  # > DECIMAL(10, 2)
+    records[3] = msgspec.structs.replace(records[3], cost=decimal.Decimal("1.005"))  # rounds, as any decimal cast
+    result = writer.write(records)
+    assert [r.index for r in result.rejected] == [1, 2]
+    assert result.written == 2
+    row = con.execute("SELECT cost FROM logistics.shipments WHERE shipment_id = ?", [str(records[3].shipment_id)])
+    assert row.fetchone() == (decimal.Decimal("1.01"),)
+
+
+def test_postgres_duplicate_keys_in_one_write_last_wins(pg: psycopg.Connection[Any], pg_schema: str) -> None:
+    writer = pg_writer(pg, pg_schema)
+    first = list(shipments(3))
+    last = msgspec.structs.replace(first[1], tracking_code="LAST", carrier=Carrier.ONEIL)  # was UPS
+    result = writer.write([*first, last])
+    assert (result.written, result.rejected) == (3, [])
+    rows = pg.execute(f"SELECT tracking_code, carrier FROM {pg_schema}.shipments ORDER BY shipment_id").fetchall()
+    assert rows == [(first[0].tracking_code, "DHL"), ("LAST", "O'NEIL"), (first[2].tracking_code, "O'NEIL")]
+
+
+def test_unhashable_keys_deduplicated_by_json_text() -> None:
+    writer: BaseWriter[Shipment] = BaseWriter(Shipment, "t", ["tags"], "")
+    records = [msgspec.structs.replace(r, tags=t) for r, t in zip(shipments(3), [["a"], ["b"], ["a"]], strict=True)]
+    batch = _Batch([0, 1, 2], [[getattr(r, a) for r in records] for a in writer._attrs])
+    assert writer._last_per_key(batch) == [1, 2]
+
+
+def test_postgres_value_that_cannot_convert_mid_copy_rolls_back(
+    pg: psycopg.Connection[Any], pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pg_module, "CHUNK", 2)  # the bad value is met after two chunks were sent
+    writer = pg_writer(pg, pg_schema, validate=False)
+    records = list(shipments(6))
+    records[5] = msgspec.structs.replace(records[5], extra=object())  # no JSON for it
+    with pytest.raises(WriteInterrupted) as info:
+        writer.write(records)
+    assert info.value.committed.written == 0
+    assert pg.execute(f"SELECT count(*) FROM {pg_schema}.shipments").fetchone() == (0,)
+    pg.commit()
+    assert writer.write(records[:5]).written == 5  # the connection is usable again
+
+
+class _Generated(msgspec.Struct, kw_only=True):
+    """Field shapes the record emitter writes: Annotated types, UNSET for absent values."""
+
+    id: Annotated[int, msgspec.Meta(ge=0)]
+    carrier: Annotated[Carrier, msgspec.Meta(description="Who carries it.")]
+    n: Annotated[int, msgspec.Meta(le=10)] | msgspec.UnsetType = msgspec.UNSET
+    note: str | msgspec.UnsetType | None = msgspec.UNSET
+
+
+def test_annotated_enums_and_unset_values_are_converted() -> None:
+    writer: BaseWriter[_Generated] = BaseWriter(_Generated, "t", ["id"], "")
+    writer._converters = [writer._column_converter(c) for c in writer.columns]  # no table: no JSON columns
+    rows = [_Generated(id=1, carrier=Carrier.ONEIL), _Generated(id=2, carrier=Carrier.DHL, n=3, note=None)]
+    assert writer._columns(rows) == [[1, 2], ["O'NEIL", "DHL"], [None, 3], [None, None]]

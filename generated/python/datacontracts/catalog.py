@@ -26,14 +26,20 @@ CONTRACT_NAME: typing.Final = "catalog"
 CONTRACT_VERSION: typing.Final = "0.3.0"
 
 
+_CatalogEntry_sku_pattern = contract_runtime.pattern_rule(
+    "sku", pattern="^[A-Z0-9-]{4,32}$"
+)
+_CatalogEntry_tags_unique = contract_runtime.unique_rule("tags")
+
+
 class CatalogEntry(msgspec.Struct, frozen=True, kw_only=True):
     """One product in the shop's catalogue, with the category it is filed under. Published whenever merchandising changes a product."""
 
     sku: typing.Annotated[
         str,
         msgspec.Meta(
-            pattern="^[A-Z0-9-]{4,32}$",
             description="Stock keeping unit: the product's id.",
+            extra_json_schema={"pattern": "^[A-Z0-9-]{4,32}$"},
         ),
     ]
     title: typing.Annotated[
@@ -82,7 +88,15 @@ class CatalogEntry(msgspec.Struct, frozen=True, kw_only=True):
     ]
 
     def __post_init__(self) -> None:
-        contract_runtime.check_unique(self.tags, "tags")
+        _CatalogEntry_sku_pattern(self.sku)
+        _CatalogEntry_tags_unique(self.tags)
+
+
+_Book_price_decimal = contract_runtime.decimal_rule("price", gt=decimal.Decimal("0"))
+_Book_currency_pattern = contract_runtime.pattern_rule("currency", pattern="^[A-Z]{3}$")
+_Book_isbn_pattern = contract_runtime.pattern_rule(
+    "isbn", pattern="^(97[89])?[0-9]{9}[0-9X]$"
+)
 
 
 class Book(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag="book"):
@@ -94,14 +108,15 @@ class Book(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag="boo
     currency: typing.Annotated[
         str,
         msgspec.Meta(
-            pattern="^[A-Z]{3}$", description="ISO 4217 currency code of the price."
+            description="ISO 4217 currency code of the price.",
+            extra_json_schema={"pattern": "^[A-Z]{3}$"},
         ),
     ]
     isbn: typing.Annotated[
         str,
         msgspec.Meta(
-            pattern="^(97[89])?[0-9]{9}[0-9X]$",
             description="ISBN-10 or ISBN-13 without dashes.",
+            extra_json_schema={"pattern": "^(97[89])?[0-9]{9}[0-9X]$"},
         ),
     ]
     pages: (
@@ -115,7 +130,15 @@ class Book(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag="boo
     ) = msgspec.UNSET
 
     def __post_init__(self) -> None:
-        contract_runtime.check_decimal(self.price, "price", gt=decimal.Decimal("0"))
+        _Book_price_decimal(self.price)
+        _Book_currency_pattern(self.currency)
+        _Book_isbn_pattern(self.isbn)
+
+
+_Gadget_price_decimal = contract_runtime.decimal_rule("price", gt=decimal.Decimal("0"))
+_Gadget_currency_pattern = contract_runtime.pattern_rule(
+    "currency", pattern="^[A-Z]{3}$"
+)
 
 
 class Gadget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag="gadget"):
@@ -127,7 +150,8 @@ class Gadget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag="g
     currency: typing.Annotated[
         str,
         msgspec.Meta(
-            pattern="^[A-Z]{3}$", description="ISO 4217 currency code of the price."
+            description="ISO 4217 currency code of the price.",
+            extra_json_schema={"pattern": "^[A-Z]{3}$"},
         ),
     ]
     weight_grams: typing.Annotated[
@@ -147,7 +171,11 @@ class Gadget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag="g
     ) = msgspec.UNSET
 
     def __post_init__(self) -> None:
-        contract_runtime.check_decimal(self.price, "price", gt=decimal.Decimal("0"))
+        _Gadget_price_decimal(self.price)
+        _Gadget_currency_pattern(self.currency)
+
+
+_Category_slug_pattern = contract_runtime.pattern_rule("slug", pattern="^[a-z0-9-]+$")
 
 
 class Category(msgspec.Struct, frozen=True, kw_only=True):
@@ -156,13 +184,23 @@ class Category(msgspec.Struct, frozen=True, kw_only=True):
     slug: typing.Annotated[
         str,
         msgspec.Meta(
-            pattern="^[a-z0-9-]+$", description="URL-safe name of the category."
+            description="URL-safe name of the category.",
+            extra_json_schema={"pattern": "^[a-z0-9-]+$"},
         ),
     ]
     label: typing.Annotated[str, msgspec.Meta(description="Name shown to shoppers.")]
     children: typing.Annotated[
         list[Category], msgspec.Meta(description="Sub-categories, in display order.")
     ]
+
+    def __post_init__(self) -> None:
+        _Category_slug_pattern(self.slug)
+
+
+_Priced_price_decimal = contract_runtime.decimal_rule("price", gt=decimal.Decimal("0"))
+_Priced_currency_pattern = contract_runtime.pattern_rule(
+    "currency", pattern="^[A-Z]{3}$"
+)
 
 
 class Priced(msgspec.Struct, frozen=True, kw_only=True):
@@ -174,9 +212,11 @@ class Priced(msgspec.Struct, frozen=True, kw_only=True):
     currency: typing.Annotated[
         str,
         msgspec.Meta(
-            pattern="^[A-Z]{3}$", description="ISO 4217 currency code of the price."
+            description="ISO 4217 currency code of the price.",
+            extra_json_schema={"pattern": "^[A-Z]{3}$"},
         ),
     ]
 
     def __post_init__(self) -> None:
-        contract_runtime.check_decimal(self.price, "price", gt=decimal.Decimal("0"))
+        _Priced_price_decimal(self.price)
+        _Priced_currency_pattern(self.currency)

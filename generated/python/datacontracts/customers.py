@@ -34,6 +34,13 @@ class CustomerStatus(enum.Enum):
     CLOSED = "closed"
 
 
+_Customer_email_format = contract_runtime.format_rule("email", fmt="email")
+_Customer_phone_pattern = contract_runtime.pattern_rule(
+    "phone", pattern="^\\+[1-9][0-9]{6,14}$"
+)
+_Customer_website_format = contract_runtime.format_rule("website", fmt="uri")
+
+
 class Customer(msgspec.Struct, frozen=True, kw_only=True):
     """A customer of the web shop as the customer service system knows it, published whenever a customer signs up or changes their profile."""
 
@@ -61,9 +68,10 @@ class Customer(msgspec.Struct, frozen=True, kw_only=True):
         ),
     ]
     phone: typing.Annotated[
-        typing.Annotated[str, msgspec.Meta(pattern="^\\+[1-9][0-9]{6,14}$")] | None,
+        str | None,
         msgspec.Meta(
-            description="Phone number in E.164 form. Always present; null when the customer gave none."
+            description="Phone number in E.164 form. Always present; null when the customer gave none.",
+            extra_json_schema={"pattern": "^\\+[1-9][0-9]{6,14}$"},
         ),
     ]
     birth_date: (
@@ -122,8 +130,14 @@ class Customer(msgspec.Struct, frozen=True, kw_only=True):
     ) = msgspec.UNSET
 
     def __post_init__(self) -> None:
-        contract_runtime.check_format(self.email, "email", fmt="email")
-        contract_runtime.check_format(self.website, "website", fmt="uri")
+        _Customer_email_format(self.email)
+        _Customer_phone_pattern(self.phone)
+        _Customer_website_format(self.website)
+
+
+_CustomerAddress_country_pattern = contract_runtime.pattern_rule(
+    "country", pattern="^[A-Z]{2}$"
+)
 
 
 class CustomerAddress(msgspec.Struct, frozen=True, kw_only=True):
@@ -140,6 +154,10 @@ class CustomerAddress(msgspec.Struct, frozen=True, kw_only=True):
     country: typing.Annotated[
         str,
         msgspec.Meta(
-            pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code."
+            description="ISO 3166-1 alpha-2 country code.",
+            extra_json_schema={"pattern": "^[A-Z]{2}$"},
         ),
     ]
+
+    def __post_init__(self) -> None:
+        _CustomerAddress_country_pattern(self.country)

@@ -54,6 +54,20 @@ class OrderPlacedCardCardBrand(enum.Enum):
     CARD_BRAND_AMEX = "CARD_BRAND_AMEX"
 
 
+_OrderPlaced_customer_email_format = contract_runtime.format_rule(
+    "customer_email", fmt="email"
+)
+_OrderPlaced_total_amount_decimal = contract_runtime.decimal_rule(
+    "total_amount", precision=12, scale=2, ge=decimal.Decimal("0.0")
+)
+_OrderPlaced_currency_pattern = contract_runtime.pattern_rule(
+    "currency", pattern="^[A-Z]{3}$"
+)
+_OrderPlaced_payment_oneof = contract_runtime.oneof_rule(
+    "payment", ("card", "bank_transfer", "voucher_code")
+)
+
+
 class OrderPlaced(msgspec.Struct, frozen=True, kw_only=True):
     """An order the customer confirmed at checkout."""
 
@@ -105,9 +119,9 @@ class OrderPlaced(msgspec.Struct, frozen=True, kw_only=True):
     currency: typing.Annotated[
         str,
         msgspec.Meta(
-            pattern="^[A-Z]{3}$",
             description="ISO 4217 currency code.",
             examples=["EUR"],
+            extra_json_schema={"pattern": "^[A-Z]{3}$"},
         ),
     ]
     shipping_address: typing.Annotated[
@@ -147,21 +161,15 @@ class OrderPlaced(msgspec.Struct, frozen=True, kw_only=True):
     ] = ""
 
     def __post_init__(self) -> None:
-        contract_runtime.check_format(
-            self.customer_email, "customer_email", fmt="email"
-        )
-        contract_runtime.check_decimal(
-            self.total_amount,
-            "total_amount",
-            precision=12,
-            scale=2,
-            ge=decimal.Decimal("0.0"),
-        )
-        contract_runtime.check_oneof(
-            "payment",
-            ("card", "bank_transfer", "voucher_code"),
-            (self.card, self.bank_transfer, self.voucher_code),
-        )
+        _OrderPlaced_customer_email_format(self.customer_email)
+        _OrderPlaced_total_amount_decimal(self.total_amount)
+        _OrderPlaced_currency_pattern(self.currency)
+        _OrderPlaced_payment_oneof(self.card, self.bank_transfer, self.voucher_code)
+
+
+_OrderPlacedLineItem_unit_price_decimal = contract_runtime.decimal_rule(
+    "unit_price", precision=10, scale=2
+)
 
 
 class OrderPlacedLineItem(msgspec.Struct, frozen=True, kw_only=True):
@@ -182,9 +190,12 @@ class OrderPlacedLineItem(msgspec.Struct, frozen=True, kw_only=True):
     ]
 
     def __post_init__(self) -> None:
-        contract_runtime.check_decimal(
-            self.unit_price, "unit_price", precision=10, scale=2
-        )
+        _OrderPlacedLineItem_unit_price_decimal(self.unit_price)
+
+
+_AcmeCommonV1Address_country_pattern = contract_runtime.pattern_rule(
+    "country", pattern="^[A-Z]{2}$"
+)
 
 
 class AcmeCommonV1Address(msgspec.Struct, frozen=True, kw_only=True):
@@ -207,11 +218,19 @@ class AcmeCommonV1Address(msgspec.Struct, frozen=True, kw_only=True):
         msgspec.Meta(
             min_length=2,
             max_length=2,
-            pattern="^[A-Z]{2}$",
             description='ISO 3166-1 alpha-2 country code, e.g. "DE".',
             examples=["DE", "US"],
+            extra_json_schema={"pattern": "^[A-Z]{2}$"},
         ),
     ]
+
+    def __post_init__(self) -> None:
+        _AcmeCommonV1Address_country_pattern(self.country)
+
+
+_OrderPlacedCard_last4_pattern = contract_runtime.pattern_rule(
+    "last4", pattern="^[0-9]{4}$"
+)
 
 
 class OrderPlacedCard(msgspec.Struct, frozen=True, kw_only=True):
@@ -223,9 +242,13 @@ class OrderPlacedCard(msgspec.Struct, frozen=True, kw_only=True):
     last4: typing.Annotated[
         str,
         msgspec.Meta(
-            pattern="^[0-9]{4}$", description="Last four digits of the card number."
+            description="Last four digits of the card number.",
+            extra_json_schema={"pattern": "^[0-9]{4}$"},
         ),
     ]
+
+    def __post_init__(self) -> None:
+        _OrderPlacedCard_last4_pattern(self.last4)
 
 
 class OrderPlacedBankTransfer(msgspec.Struct, frozen=True, kw_only=True):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import typing
 
 from contract_runtime import ports
@@ -26,99 +27,145 @@ __all__ = [
 ]
 
 _WIRE_DESCRIPTOR: typing.Final = b'\n\x1acontract_wire/orders.proto\x12\x14contract_wire.orders\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/duration.proto"\xf8\x06\n\x0bOrderPlaced\x12\x19\n\x08order_id\x18\x01 \x01(\tR\x07orderId\x12\x1f\n\x0bcustomer_id\x18\x02 \x01(\tR\ncustomerId\x12%\n\x0ecustomer_email\x18\x03 \x01(\tR\rcustomerEmail\x127\n\tplaced_at\x18\x04 \x01(\x0b2\x1a.google.protobuf.TimestampR\x08placedAt\x12\x1d\n\norder_date\x18\x05 \x01(\tR\torderDate\x129\n\x06status\x18\x06 \x01(\x0e2!.contract_wire.orders.OrderStatusR\x06status\x12C\n\x05items\x18\x07 \x03(\x0b2).contract_wire.orders.OrderPlacedLineItemB\x02\x10\x00R\x05items\x12!\n\x0ctotal_amount\x18\x08 \x01(\tR\x0btotalAmount\x12\x1a\n\x08currency\x18\t \x01(\tR\x08currency\x12T\n\x10shipping_address\x18\n \x01(\x0b2).contract_wire.orders.AcmeCommonV1AddressR\x0fshippingAddress\x12;\n\x04card\x18\x0b \x01(\x0b2%.contract_wire.orders.OrderPlacedCardH\x00R\x04card\x12T\n\rbank_transfer\x18\x0c \x01(\x0b2-.contract_wire.orders.OrderPlacedBankTransferH\x00R\x0cbankTransfer\x12#\n\x0cvoucher_code\x18\r \x01(\tH\x00R\x0bvoucherCode\x12Q\n\nattributes\x18\x0e \x03(\x0b21.contract_wire.orders.OrderPlaced.AttributesEntryR\nattributes\x12(\n\rcustomer_note\x18\x0f \x01(\tH\x01R\x0ccustomerNote\x88\x01\x01\x12\x14\n\x05email\x18\x10 \x01(\tR\x05email\x1a1\n\x0fAttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x028\x01B\t\n\x07paymentB\x10\n\x0e_customer_note"b\n\x13OrderPlacedLineItem\x12\x10\n\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n\x08quantity\x18\x02 \x01(\rR\x08quantity\x12\x1d\n\nunit_price\x18\x03 \x01(\tR\tunitPrice"~\n\x13AcmeCommonV1Address\x12\x18\n\x05lines\x18\x01 \x03(\tB\x02\x10\x00R\x05lines\x12\x12\n\x04city\x18\x02 \x01(\tR\x04city\x12\x1f\n\x0bpostal_code\x18\x03 \x01(\tR\npostalCode\x12\x18\n\x07country\x18\x04 \x01(\tR\x07country"m\n\x0fOrderPlacedCard\x12D\n\x05brand\x18\x01 \x01(\x0e2..contract_wire.orders.OrderPlacedCardCardBrandR\x05brand\x12\x14\n\x05last4\x18\x02 \x01(\tR\x05last4"-\n\x17OrderPlacedBankTransfer\x12\x12\n\x04iban\x18\x01 \x01(\tR\x04iban*\xaa\x01\n\x0bOrderStatus\x12(\n$OrderStatus_ORDER_STATUS_UNSPECIFIED\x10\x00\x12#\n\x1fOrderStatus_ORDER_STATUS_PLACED\x10\x01\x12$\n OrderStatus_ORDER_STATUS_SHIPPED\x10\x02\x12&\n"OrderStatus_ORDER_STATUS_CANCELLED\x10\x03*\xdf\x01\n\x18OrderPlacedCardCardBrand\x123\n/OrderPlacedCardCardBrand_CARD_BRAND_UNSPECIFIED\x10\x00\x12,\n(OrderPlacedCardCardBrand_CARD_BRAND_VISA\x10\x01\x122\n.OrderPlacedCardCardBrand_CARD_BRAND_MASTERCARD\x10\x02\x12,\n(OrderPlacedCardCardBrand_CARD_BRAND_AMEX\x10\x03b\x06proto3'
-_WIRE_PLANS: typing.Final[
-    dict[str, tuple[type[typing.Any], tuple[ports.FieldPlan, ...]]]
-] = {
-    "contract_wire.orders.OrderPlaced": (
-        OrderPlaced,
-        (
-            ("order_id", "order_id", "uuid", "one", None),
-            ("customer_id", "customer_id", "plain", "one", None),
-            ("customer_email", "customer_email", "plain", "one", None),
-            ("placed_at", "placed_at", "datetime", "opt", None),
-            ("order_date", "order_date", "date", "one", None),
-            (
-                "status",
-                "status",
-                "enum",
-                "one",
-                (
-                    ("ORDER_STATUS_UNSPECIFIED", 0),
-                    ("ORDER_STATUS_PLACED", 1),
-                    ("ORDER_STATUS_SHIPPED", 2),
-                    ("ORDER_STATUS_CANCELLED", 3),
-                ),
-            ),
-            (
-                "items",
-                "items",
-                "record",
-                "list",
-                "contract_wire.orders.OrderPlacedLineItem",
-            ),
-            ("total_amount", "total_amount", "decimal", "one", None),
-            ("currency", "currency", "plain", "one", None),
-            (
-                "shipping_address",
-                "shipping_address",
-                "record",
-                "opt",
-                "contract_wire.orders.AcmeCommonV1Address",
-            ),
-            ("card", "card", "record", "opt", "contract_wire.orders.OrderPlacedCard"),
-            (
-                "bank_transfer",
-                "bank_transfer",
-                "record",
-                "opt",
-                "contract_wire.orders.OrderPlacedBankTransfer",
-            ),
-            ("voucher_code", "voucher_code", "plain", "opt", None),
-            ("attributes", "attributes", "plain", "map", None),
-            ("customer_note", "customer_note", "plain", "opt", None),
-            ("email", "email", "plain", "one", None),
-        ),
-    ),
-    "contract_wire.orders.OrderPlacedLineItem": (
-        OrderPlacedLineItem,
-        (
-            ("sku", "sku", "plain", "one", None),
-            ("quantity", "quantity", "plain", "one", None),
-            ("unit_price", "unit_price", "decimal", "one", None),
-        ),
-    ),
-    "contract_wire.orders.AcmeCommonV1Address": (
-        AcmeCommonV1Address,
-        (
-            ("lines", "lines", "plain", "list", None),
-            ("city", "city", "plain", "one", None),
-            ("postal_code", "postal_code", "plain", "one", None),
-            ("country", "country", "plain", "one", None),
-        ),
-    ),
-    "contract_wire.orders.OrderPlacedCard": (
-        OrderPlacedCard,
-        (
-            (
-                "brand",
-                "brand",
-                "enum",
-                "one",
-                (
-                    ("CARD_BRAND_UNSPECIFIED", 0),
-                    ("CARD_BRAND_VISA", 1),
-                    ("CARD_BRAND_MASTERCARD", 2),
-                    ("CARD_BRAND_AMEX", 3),
-                ),
-            ),
-            ("last4", "last4", "plain", "one", None),
-        ),
-    ),
-    "contract_wire.orders.OrderPlacedBankTransfer": (
-        OrderPlacedBankTransfer,
-        (("iban", "iban", "plain", "one", None),),
-    ),
+_WIRE_ENUM_0_NUMBERS: typing.Final[dict[str, int]] = {
+    "ORDER_STATUS_UNSPECIFIED": 0,
+    "ORDER_STATUS_PLACED": 1,
+    "ORDER_STATUS_SHIPPED": 2,
+    "ORDER_STATUS_CANCELLED": 3,
 }
+_WIRE_ENUM_0_NAMES: typing.Final[dict[int, str]] = {
+    0: "ORDER_STATUS_UNSPECIFIED",
+    1: "ORDER_STATUS_PLACED",
+    2: "ORDER_STATUS_SHIPPED",
+    3: "ORDER_STATUS_CANCELLED",
+}
+_WIRE_ENUM_1_NUMBERS: typing.Final[dict[str, int]] = {
+    "CARD_BRAND_UNSPECIFIED": 0,
+    "CARD_BRAND_VISA": 1,
+    "CARD_BRAND_MASTERCARD": 2,
+    "CARD_BRAND_AMEX": 3,
+}
+_WIRE_ENUM_1_NAMES: typing.Final[dict[int, str]] = {
+    0: "CARD_BRAND_UNSPECIFIED",
+    1: "CARD_BRAND_VISA",
+    2: "CARD_BRAND_MASTERCARD",
+    3: "CARD_BRAND_AMEX",
+}
+
+
+def _wire_fill_OrderPlaced(m: typing.Any, r: OrderPlaced) -> None:
+    m.order_id = str(r.order_id)
+    m.customer_id = r.customer_id
+    m.customer_email = r.customer_email
+    if r.placed_at is not None:
+        m.placed_at.FromDatetime(r.placed_at)
+    m.order_date = r.order_date.isoformat()
+    m.status = _WIRE_ENUM_0_NUMBERS[r.status.value]
+    for item in r.items:
+        _wire_fill_OrderPlacedLineItem(m.items.add(), item)
+    m.total_amount = str(r.total_amount)
+    m.currency = r.currency
+    if r.shipping_address is not None:
+        m.shipping_address.SetInParent()
+        _wire_fill_AcmeCommonV1Address(m.shipping_address, r.shipping_address)
+    if r.card is not None:
+        m.card.SetInParent()
+        _wire_fill_OrderPlacedCard(m.card, r.card)
+    if r.bank_transfer is not None:
+        m.bank_transfer.SetInParent()
+        _wire_fill_OrderPlacedBankTransfer(m.bank_transfer, r.bank_transfer)
+    if r.voucher_code is not None:
+        m.voucher_code = r.voucher_code
+    m.attributes.update(r.attributes)
+    if r.customer_note is not None:
+        m.customer_note = r.customer_note
+    m.email = r.email
+
+
+def _wire_read_OrderPlaced(m: typing.Any) -> dict[str, typing.Any]:
+    out: dict[str, typing.Any] = {
+        "order_id": m.order_id,
+        "customer_id": m.customer_id,
+        "customer_email": m.customer_email,
+        "order_date": m.order_date,
+        "status": _WIRE_ENUM_0_NAMES.get(m.status, m.status),
+        "items": [_wire_read_OrderPlacedLineItem(item) for item in m.items],
+        "total_amount": m.total_amount,
+        "currency": m.currency,
+        "attributes": dict(m.attributes),
+        "email": m.email,
+    }
+    if m.HasField("placed_at"):
+        out["placed_at"] = m.placed_at.ToDatetime(tzinfo=datetime.UTC)
+    if m.HasField("shipping_address"):
+        out["shipping_address"] = _wire_read_AcmeCommonV1Address(m.shipping_address)
+    if m.HasField("card"):
+        out["card"] = _wire_read_OrderPlacedCard(m.card)
+    if m.HasField("bank_transfer"):
+        out["bank_transfer"] = _wire_read_OrderPlacedBankTransfer(m.bank_transfer)
+    if m.HasField("voucher_code"):
+        out["voucher_code"] = m.voucher_code
+    if m.HasField("customer_note"):
+        out["customer_note"] = m.customer_note
+    return out
+
+
+def _wire_fill_OrderPlacedLineItem(m: typing.Any, r: OrderPlacedLineItem) -> None:
+    m.sku = r.sku
+    m.quantity = r.quantity
+    m.unit_price = str(r.unit_price)
+
+
+def _wire_read_OrderPlacedLineItem(m: typing.Any) -> dict[str, typing.Any]:
+    out: dict[str, typing.Any] = {
+        "sku": m.sku,
+        "quantity": m.quantity,
+        "unit_price": m.unit_price,
+    }
+    return out
+
+
+def _wire_fill_AcmeCommonV1Address(m: typing.Any, r: AcmeCommonV1Address) -> None:
+    m.lines.extend(r.lines)
+    m.city = r.city
+    m.postal_code = r.postal_code
+    m.country = r.country
+
+
+def _wire_read_AcmeCommonV1Address(m: typing.Any) -> dict[str, typing.Any]:
+    out: dict[str, typing.Any] = {
+        "lines": list(m.lines),
+        "city": m.city,
+        "postal_code": m.postal_code,
+        "country": m.country,
+    }
+    return out
+
+
+def _wire_fill_OrderPlacedCard(m: typing.Any, r: OrderPlacedCard) -> None:
+    m.brand = _WIRE_ENUM_1_NUMBERS[r.brand.value]
+    m.last4 = r.last4
+
+
+def _wire_read_OrderPlacedCard(m: typing.Any) -> dict[str, typing.Any]:
+    out: dict[str, typing.Any] = {
+        "brand": _WIRE_ENUM_1_NAMES.get(m.brand, m.brand),
+        "last4": m.last4,
+    }
+    return out
+
+
+def _wire_fill_OrderPlacedBankTransfer(
+    m: typing.Any, r: OrderPlacedBankTransfer
+) -> None:
+    m.iban = r.iban
+
+
+def _wire_read_OrderPlacedBankTransfer(m: typing.Any) -> dict[str, typing.Any]:
+    out: dict[str, typing.Any] = {
+        "iban": m.iban,
+    }
+    return out
 
 
 ORDER_EVENTS: typing.Final = ports.Port(
@@ -131,7 +178,11 @@ ORDER_EVENTS: typing.Final = ports.Port(
     retention="P7D",
 )
 ORDER_EVENTS_CODEC: typing.Final[ports.Codec[OrderPlaced]] = ports.ProtobufCodec(
-    OrderPlaced, _WIRE_DESCRIPTOR, "contract_wire.orders.OrderPlaced", _WIRE_PLANS
+    OrderPlaced,
+    _WIRE_DESCRIPTOR,
+    "contract_wire.orders.OrderPlaced",
+    _wire_fill_OrderPlaced,
+    _wire_read_OrderPlaced,
 )
 
 

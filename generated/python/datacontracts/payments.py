@@ -46,6 +46,9 @@ class PaymentOutcome(enum.Enum):
     ERROR = "error"
 
 
+_Payment_refunds_unique = contract_runtime.unique_rule("refunds")
+
+
 class Payment(msgspec.Struct, frozen=True, kw_only=True):
     """A payment attempt against an order, as the payment service settled it with the card network or the bank."""
 
@@ -115,7 +118,13 @@ class Payment(msgspec.Struct, frozen=True, kw_only=True):
     ) = msgspec.UNSET
 
     def __post_init__(self) -> None:
-        contract_runtime.check_unique(self.refunds, "refunds")
+        _Payment_refunds_unique(self.refunds)
+
+
+_Money_amount_decimal = contract_runtime.decimal_rule("amount", precision=18, scale=2)
+_Money_currency_pattern = contract_runtime.pattern_rule(
+    "currency", pattern="^[A-Z]{3}$"
+)
 
 
 class Money(msgspec.Struct, frozen=True, kw_only=True):
@@ -132,14 +141,20 @@ class Money(msgspec.Struct, frozen=True, kw_only=True):
     currency: typing.Annotated[
         str,
         msgspec.Meta(
-            pattern="^[A-Z]{3}$",
             description="ISO 4217 currency code.",
             examples=["EUR"],
+            extra_json_schema={"pattern": "^[A-Z]{3}$"},
         ),
     ]
 
     def __post_init__(self) -> None:
-        contract_runtime.check_decimal(self.amount, "amount", precision=18, scale=2)
+        _Money_amount_decimal(self.amount)
+        _Money_currency_pattern(self.currency)
+
+
+_Address_country_pattern = contract_runtime.pattern_rule(
+    "country", pattern="^[A-Z]{2}$"
+)
 
 
 class Address(msgspec.Struct, frozen=True, kw_only=True):
@@ -160,9 +175,13 @@ class Address(msgspec.Struct, frozen=True, kw_only=True):
     country: typing.Annotated[
         str,
         msgspec.Meta(
-            pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code."
+            description="ISO 3166-1 alpha-2 country code.",
+            extra_json_schema={"pattern": "^[A-Z]{2}$"},
         ),
     ]
+
+    def __post_init__(self) -> None:
+        _Address_country_pattern(self.country)
 
 
 class Refund(msgspec.Struct, frozen=True, kw_only=True):

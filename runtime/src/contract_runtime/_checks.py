@@ -1,5 +1,5 @@
-"""Checks for contract rules msgspec's ``Meta`` cannot express. Generated ``__post_init__`` methods
-call them; each raises ContractViolation naming the field path and the rule.
+"""Checks for contract rules msgspec's ``Meta`` cannot express, which the rules of ``_rules`` (called by
+generated ``__post_init__`` methods) build on; each raises ContractViolation naming the path and rule.
 
 ContractViolation subclasses ValueError on purpose: msgspec turns a ValueError raised in
 ``__post_init__`` during decoding into a ``msgspec.ValidationError`` that carries the field path.
@@ -105,21 +105,6 @@ def _walk(value: Any, path: str, leaf: Callable[[Any, str], None]) -> None:
         leaf(value, path)
 
 
-def check_format(value: Any, field: str, *, fmt: str) -> None:
-    """Every string in ``value`` (a string, or lists/dicts of them) has the string format ``fmt``."""
-    test = FORMATS[fmt]
-    if type(value) is str:  # the common case, without building a path or a closure
-        if not test(value):
-            raise ContractViolation(f"{value!r} is not a valid {fmt}", path=f"$.{field}", rule=f"format:{fmt}")
-        return
-
-    def leaf(v: Any, path: str) -> None:
-        if isinstance(v, str) and not test(v):
-            raise ContractViolation(f"{v!r} is not a valid {fmt}", path=path, rule=f"format:{fmt}")
-
-    _walk(value, f"$.{field}", leaf)
-
-
 def _canonical(item: Any) -> Any:
     try:
         hash(item)
@@ -142,29 +127,8 @@ def check_unique(value: Sequence[Any] | msgspec.UnsetType | None, field: str) ->
         seen.add(key)
 
 
-def check_decimal(
-    value: Any,
-    field: str,
-    *,
-    precision: int | None = None,
-    scale: int | None = None,
-    ge: decimal.Decimal | None = None,
-    le: decimal.Decimal | None = None,
-    gt: decimal.Decimal | None = None,
-    lt: decimal.Decimal | None = None,
-    multiple_of: decimal.Decimal | None = None,
-) -> None:
-    """Digits and bounds of every Decimal in ``value`` (msgspec's Meta has no decimal constraints)."""
-    limits = (precision, scale, ge, le, gt, lt, multiple_of)
-    if type(value) is decimal.Decimal:  # the common case, without a closure or a walk
-        _check_decimal(value, f"$.{field}", *limits)
-        return
-
-    def leaf(v: Any, path: str) -> None:
-        if isinstance(v, decimal.Decimal):
-            _check_decimal(v, path, *limits)
-
-    _walk(value, f"$.{field}", leaf)
+# Wide enough for any decimal a warehouse column holds, whatever the caller's decimal context says.
+DECIMAL_CONTEXT = decimal.Context(prec=1000, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 
 def _check_decimal(
@@ -178,14 +142,16 @@ def _check_decimal(
     lt: decimal.Decimal | None,
     multiple_of: decimal.Decimal | None,
 ) -> None:
-    _sign, digits, exponent = v.as_tuple()
-    if type(exponent) is not int:  # NaN and infinities carry a letter instead of an exponent
+    """Digits are counted by value, not spelling: ``10.500`` has scale 1, as a NUMERIC column stores it."""
+    if not v.is_finite():
         raise ContractViolation(f"{v} is not a finite decimal", path=path, rule="finite")
-    if scale is not None and -exponent > scale:
+    if scale is not None and v.quantize(decimal.Decimal(1).scaleb(-scale), None, DECIMAL_CONTEXT) != v:
         raise ContractViolation(f"{v} has more than {scale} digits after the point", path=path, rule="scale")
-    if precision is not None:
-        whole = len(digits) + exponent  # digits before the point (zero has none that count)
-        if whole + (scale if scale is not None else max(0, -exponent)) > precision and any(digits):
+    if precision is not None and v:
+        _sign, digits, exponent = v.normalize(DECIMAL_CONTEXT).as_tuple()
+        assert isinstance(exponent, int)  # finite, checked above
+        whole = len(digits) + exponent  # digits before the point
+        if whole + (scale if scale is not None else max(0, -exponent)) > precision:
             raise ContractViolation(f"{v} has more than {precision} significant digits", path=path, rule="precision")
     if ge is not None or le is not None or gt is not None or lt is not None or multiple_of is not None:
         _bounds(v, path, ge, le, gt, lt, multiple_of)

@@ -29,11 +29,11 @@ from contract_runtime.ports._types import (
 from contract_runtime.ports.transports import Subscription, Transport, connect
 
 if TYPE_CHECKING:  # the protobuf codec needs the `protobuf` extra: imported on first use
-    from contract_runtime.ports._protobuf import FieldPlan, ProtobufCodec
+    from contract_runtime.ports._protobuf import ProtobufCodec
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("ProtobufCodec", "FieldPlan"):
+    if name == "ProtobufCodec":
         from contract_runtime.ports import _protobuf
 
         return getattr(_protobuf, name)
@@ -50,7 +50,6 @@ __all__ = [
     "ContractViolation",
     "DeadLetter",
     "Delivery",
-    "FieldPlan",
     "InMessage",
     "JsonCodec",
     "Metrics",

@@ -59,13 +59,14 @@ class AsyncProducer(Generic[T]):
         self.metrics = metrics or Metrics(labels={"port": port.name, "subject": port.subject, "role": "producer"})
         self._key = key_function(port.key_fields)
         self._base = _headers.base_headers(port, codec.content_type, source or _headers.default_source(port))
+        self._ids = _headers.EventIds()
         self._ready = False
         self._owns_transport = owns_transport
 
     def prepare(self, records: Iterable[T]) -> list[OutMessage]:
         """Validate and encode every record. Raises BatchRejected (a ContractViolation) listing every
         invalid record with its index; returns nothing partial."""
-        encode, key, base = self.codec.encode, self._key, self._base
+        encode, key, base, next_id, stamp = self.codec.encode, self._key, self._base, self._ids.next, _headers.stamp
         now = _headers.now_rfc3339()
         out: list[OutMessage] = []
         bad: list[tuple[int, ContractViolation]] = []
@@ -76,8 +77,8 @@ class AsyncProducer(Generic[T]):
                 bad.append((i, exc))
                 continue
             k = key(record)
-            event_id, headers = _headers.stamp(base, k, now)
-            out.append(OutMessage(event_id, data, headers, k))
+            event_id = next_id()
+            out.append(OutMessage(event_id, data, stamp(base, k, now, event_id), k))
         if bad:
             self.metrics.count("rejected", len(bad))
             log(WARNING_LEVEL, "publish.rejected", port=self.port.name, invalid=len(bad), first=str(bad[0][1]))

@@ -5,6 +5,7 @@ Kafka transport rewrites them to ``ce_`` as the Kafka binding requires)."""
 from __future__ import annotations
 
 import datetime
+import itertools
 import os
 import uuid
 
@@ -44,15 +45,26 @@ def base_headers(port: Port, content_type: str, source: str) -> dict[str, str]:
     }
 
 
-def stamp(base: dict[str, str], key: str | None, now: str) -> tuple[str, dict[str, str]]:
-    """A fresh id, the time, and the key as the CloudEvents ``subject``."""
-    event_id = uuid.uuid4().hex
-    headers = dict(base)
+class EventIds:
+    """CloudEvents ids unique per source: a random 64-bit prefix per producer and a counter. As unique as
+    a uuid4 per message for de-duplication, at a fraction of its cost (no random bytes per message)."""
+
+    def __init__(self) -> None:
+        self._prefix = uuid.uuid4().hex[:16]
+        self._count = itertools.count()
+
+    def next(self) -> str:
+        return f"{self._prefix}{next(self._count):016x}"
+
+
+def stamp(base: dict[str, str], key: str | None, now: str, event_id: str) -> dict[str, str]:
+    """The per-message attributes: the id, the time, and the key as the CloudEvents ``subject``."""
+    headers = base.copy()
     headers["ce-id"] = event_id
     headers["ce-time"] = now
     if key is not None:
         headers["ce-subject"] = key
-    return event_id, headers
+    return headers
 
 
 def now_rfc3339() -> str:

@@ -1,4 +1,4 @@
-"""Typed warehouse writers for contract records (extras: ``duckdb``, ``postgres``).
+"""Typed warehouse writers for contract records (extras: ``duckdb``, ``postgres``, ``iceberg``).
 
 Generated code builds one writer per table port with ``writer_for``; the backends are imported lazily so
 that installing the runtime never pulls a database driver that is not used.
@@ -28,8 +28,8 @@ def writer_for(
     ddl: Mapping[str, str],
     **options: Any,
 ) -> BaseWriter[Any]:
-    """The writer for ``connection`` (a DuckDB or psycopg connection); ``ddl`` maps dialect -> DDL text
-    (the generated ``sql/<dialect>/<contract>.sql``)."""
+    """The writer for ``connection`` (a DuckDB or psycopg connection, or a pyiceberg catalog); ``ddl`` maps
+    dialect -> DDL text (the generated ``sql/<dialect>/<contract>.sql``)."""
     module = type(connection).__module__
     if module.startswith("duckdb") or module == "_duckdb":
         from contract_runtime.warehouse.duckdb import DuckDBWriter
@@ -39,4 +39,9 @@ def writer_for(
         from contract_runtime.warehouse.postgres import PostgresWriter
 
         return PostgresWriter(connection, record_type, table, key_fields, ddl["postgres"], **options)
+    if module.startswith("pyiceberg"):
+        from contract_runtime.warehouse.iceberg import IcebergWriter
+
+        # The Iceberg schema is derived from the record type; the SQL DDL is not used.
+        return IcebergWriter(connection, record_type, table, key_fields, ddl.get("iceberg", ""), **options)
     raise TypeError(f"no warehouse writer for a {type(connection).__name__} connection")

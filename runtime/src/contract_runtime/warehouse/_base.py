@@ -14,7 +14,10 @@ Semantics (docs/warehouse.md):
 from __future__ import annotations
 
 import enum
+import operator
 import re
+import types
+import typing
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,9 +29,12 @@ from contract_runtime._checks import ContractViolation
 from contract_runtime._codec import validate as validate_record
 
 R = TypeVar("R", bound=msgspec.Struct)
-Converter = Callable[[Any], Any]
+Converter = Callable[[Any], Any]  # one value -> what the driver takes
+ColumnConverter = Callable[[list[Any]], list[Any]]  # a whole column at once (a loop in C, not per value)
 
-_json_encode = msgspec.json.Encoder().encode
+_encoder = msgspec.json.Encoder()
+_json_encode = _encoder.encode
+json_lines = _encoder.encode_lines
 
 
 @dataclass(frozen=True)
@@ -100,28 +106,117 @@ def as_json(value: Any) -> str | None:
     return _json_encode(value).decode()
 
 
+def json_column(values: list[Any]) -> list[Any]:
+    """``as_json`` over a column: one ``encode_lines`` call (C) and one split; JSON text never holds a raw
+    newline. None (JSON ``null``) and UNSET become NULL."""
+    if msgspec.UNSET in values:
+        values = [None if v is msgspec.UNSET else v for v in values]
+    out = json_lines(values).decode().split("\n")
+    out.pop()  # the text ends with a newline
+    return null_for_json_null(out)
+
+
+_JSON_NULL: dict[str, None] = {"null": None}
+
+
+def null_for_json_null(texts: list[str]) -> list[Any]:
+    """JSON ``null`` (a None value) -> SQL NULL."""
+    return list(map(_JSON_NULL.get, texts, texts)) if "null" in texts else texts
+
+
+class _PlainTable(dict[Any, Any]):
+    """Known enum members -> value, UNSET -> None: a C dict lookup per value; anything else (a value of the
+    wrong type when validation is off) takes ``plain`` through ``__missing__``."""
+
+    def __missing__(self, value: Any) -> Any:
+        return plain(value)
+
+
+def plain_column(enums: Sequence[type[enum.Enum]]) -> ColumnConverter:
+    """``plain`` over a column whose values may be members of ``enums``, UNSET or None."""
+    table = _PlainTable({m: m.value for e in enums for m in e})
+    table[msgspec.UNSET] = None
+    table[None] = None
+    get = table.__getitem__
+
+    def convert(values: list[Any]) -> list[Any]:
+        try:
+            return list(map(get, values))
+        except TypeError:  # an unhashable value
+            return list(map(plain, values))
+
+    return convert
+
+
+def unset_column(values: list[Any]) -> list[Any]:
+    """``plain`` over a column of values that need no change but UNSET -> None (one scan in C when none is)."""
+    if msgspec.UNSET in values:
+        return [None if v is msgspec.UNSET else v for v in values]
+    return values
+
+
+def per_value(conv: Converter) -> ColumnConverter:
+    return lambda values: list(map(conv, values))
+
+
 def _struct_fields(record_type: type[Any]) -> tuple[msgspec.inspect.Field, ...]:
     info = msgspec.inspect.type_info(record_type)
     assert isinstance(info, msgspec.inspect.StructType)
     return info.fields
 
 
+def _flat(t: msgspec.inspect.Type) -> list[msgspec.inspect.Type]:
+    """The types a value may have: unions flattened, ``Annotated`` metadata (generated records) removed."""
+    if isinstance(t, msgspec.inspect.Metadata):
+        return _flat(t.type)
+    if isinstance(t, msgspec.inspect.UnionType):
+        return [x for member in t.types for x in _flat(member)]
+    return [t]
+
+
+def _may_be_unset(annotation: Any) -> bool:
+    """Whether a field's annotation admits UNSET (``msgspec.inspect`` leaves ``UnsetType`` out of unions)."""
+    if annotation is msgspec.UnsetType:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _may_be_unset(typing.get_args(annotation)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_may_be_unset(a) for a in typing.get_args(annotation))
+    return False
+
+
 def _kind(t: msgspec.inspect.Type) -> str:
     """'convert' when a value may be an enum or UNSET (the driver takes neither), else 'plain'."""
-    types = t.types if isinstance(t, msgspec.inspect.UnionType) else (t,)
-    for x in types:
+    for x in _flat(t):
         if isinstance(x, (msgspec.inspect.EnumType, msgspec.inspect.AnyType)) or type(x).__name__ == "UnsetType":
             return "convert"
     return "plain"
 
 
+def _enums(t: msgspec.inspect.Type) -> list[type[enum.Enum]] | None:
+    """The enum classes a value may be, or None when it may be anything (``Any``)."""
+    members = _flat(t)
+    if any(isinstance(x, msgspec.inspect.AnyType) for x in members):
+        return None
+    return [x.cls for x in members if isinstance(x, msgspec.inspect.EnumType)]
+
+
 @dataclass(frozen=True)
 class _Batch:
     index: list[int]  # input positions
-    columns: list[list[Any]]  # column-major values, already converted for the driver
+    # column-major values, already converted for the driver; for a writer that converts as it loads
+    # (``BaseWriter._convert_in_load``), one column: the records themselves
+    columns: list[list[Any]]
 
     def take(self, positions: Sequence[int]) -> _Batch:
         return _Batch([self.index[p] for p in positions], [[col[p] for p in positions] for col in self.columns])
+
+    def slice(self, start: int, stop: int) -> _Batch:
+        """Rows ``start:stop`` (list slices: a copy in C, no per-value loop)."""
+        if start == 0 and stop >= len(self.index):
+            return self
+        return _Batch(self.index[start:stop], [col[start:stop] for col in self.columns])
 
     def __len__(self) -> int:
         return len(self.index)
@@ -129,6 +224,10 @@ class _Batch:
 
 class BaseWriter(Generic[R]):
     """Subclasses implement the table check, the DDL run, the column kinds and ``_load`` for one backend."""
+
+    # False: ``_encode`` reads and converts every column up front. True: a batch holds the records and the
+    # backend reads and converts them a chunk at a time as it loads (``_columns``), while the database works.
+    _convert_in_load = False
 
     def __init__(
         self,
@@ -151,14 +250,17 @@ class BaseWriter(Generic[R]):
         # column name -> wire name; the record's attribute for each
         self.columns: dict[str, str] = dict(columns) if columns else {column_name(w): w for w in by_wire}
         self._attrs = [by_wire[w] for w in self.columns.values()]
-        self._fields = [f.name for f in info]
-        self._kinds = {f.name: _kind(t.type) for f, t in zip(info, _struct_fields(record_type), strict=False)}
+        inspected = {f.name: t.type for f, t in zip(info, _struct_fields(record_type), strict=False)}
+        unset = {f.name for f in info if _may_be_unset(f.type)}
+        self._kinds = {n: "convert" if n in unset else _kind(t) for n, t in inspected.items()}
+        self._enum_types = {n: _enums(t) for n, t in inspected.items()}
         self.key_fields = tuple(key_fields)
         self.key_columns = [c for c, w in self.columns.items() if w in self.key_fields]
         if len(self.key_columns) != len(self.key_fields):
             raise ValueError(f"key fields {self.key_fields} are not all fields of {record_type.__name__}")
         self._ready = False
-        self._converters: list[Converter | None] = []
+        self._json: set[str] = set()
+        self._converters: list[ColumnConverter | None] = []
 
     # -- to implement per backend --------------------------------------------------------------
     def _table_exists(self) -> bool:
@@ -180,8 +282,8 @@ class BaseWriter(Generic[R]):
         """Create the table from the DDL when it is missing."""
         if not self._table_exists():
             self._run_ddl()
-        json_cols = self._json_columns()
-        self._converters = [as_json if c in json_cols else self._scalar_converter(c) for c in self.columns]
+        self._json = self._json_columns()
+        self._converters = [self._column_converter(c) for c in self.columns]
         self._ready = True
 
     def _scalar_converter(self, column: str) -> Converter | None:
@@ -189,13 +291,26 @@ class BaseWriter(Generic[R]):
         kind = self._kinds[self._attrs[list(self.columns).index(column)]]
         return plain if kind == "convert" else None
 
+    def _column_converter(self, column: str) -> ColumnConverter | None:
+        """How ``_encode`` converts a whole column: JSON text for the JSON columns, else the column-wise form
+        of ``_scalar_converter`` (``plain`` becomes a dict lookup per value in C)."""
+        if column in self._json:
+            return json_column
+        conv = self._scalar_converter(column)
+        if conv is None:
+            return None
+        enums = self._enum_types[self._attrs[list(self.columns).index(column)]]
+        if conv is plain and enums is not None:
+            return plain_column(enums) if enums else unset_column
+        return per_value(conv)
+
     def write(self, records: Iterable[R]) -> WriteResult:
         if not self._ready:
             self.ensure_table()
         result = WriteResult()
         batch = self._encode(list(records), result)
         for start in range(0, len(batch), self.batch_size):
-            part = batch.take(range(start, min(start + self.batch_size, len(batch))))
+            part = batch.slice(start, start + self.batch_size)
             try:
                 self._write_batch(part, result)
             except RowError:
@@ -205,20 +320,31 @@ class BaseWriter(Generic[R]):
         return result
 
     def _encode(self, records: list[R], result: WriteResult) -> _Batch:
+        """The valid records, the last per key, as a batch (see ``_Batch.columns``)."""
         index = list(range(len(records)))
         if self.validate:
             index = [i for i in index if self._valid(i, records[i], result)]
-        astuple = msgspec.structs.astuple
-        by_position = list(zip(*[astuple(records[i]) for i in index], strict=False)) or [() for _ in self._fields]
-        columns = [
-            list(by_position[self._fields.index(a)])
-            if conv is None
-            else list(map(conv, by_position[self._fields.index(a)]))
-            for a, conv in zip(self._attrs, self._converters, strict=False)
-        ]
-        batch = _Batch(index, columns)
+            if len(index) != len(records):
+                records = [records[i] for i in index]
+        batch = _Batch(index, [records] if self._convert_in_load else self._columns(records))
         keep = self._last_per_key(batch)
-        return batch if len(keep) == len(batch) else batch.take(keep)
+        return batch if keep is None else batch.take(keep)
+
+    def _columns(self, records: Sequence[R]) -> list[list[Any]]:
+        """Column-major values for the driver: each column read with one ``attrgetter`` map and converted as a
+        whole, no Python-level loop over rows."""
+        columns = []
+        for attr, conv in zip(self._attrs, self._converters, strict=False):
+            values = list(map(operator.attrgetter(attr), records))
+            columns.append(values if conv is None else conv(values))
+        return columns
+
+    def _key_columns(self, batch: _Batch) -> list[list[Any]]:
+        names = list(self.columns)
+        if self._convert_in_load:
+            records = batch.columns[0]
+            return [list(map(operator.attrgetter(self._attrs[names.index(k)]), records)) for k in self.key_columns]
+        return [batch.columns[names.index(k)] for k in self.key_columns]
 
     def _valid(self, i: int, record: R, result: WriteResult) -> bool:
         try:
@@ -232,15 +358,16 @@ class BaseWriter(Generic[R]):
         by_wire = {w: a for a, w in zip(self._attrs, self.columns.values(), strict=False)}
         return {k: plain(getattr(record, by_wire[k])) for k in self.key_fields}
 
-    def _last_per_key(self, batch: _Batch) -> list[int]:
+    def _last_per_key(self, batch: _Batch) -> list[int] | None:
+        """Positions of the last row per key, or None when every key is distinct (the common case)."""
         if not self.key_columns:
-            return list(range(len(batch)))
-        names = list(self.columns)
-        cols = [batch.columns[names.index(k)] for k in self.key_columns]
-        last: dict[tuple[Any, ...], int] = {}
-        for pos, key in enumerate(zip(*cols, strict=False)):
-            last[key] = pos
-        return sorted(last.values())
+            return None
+        keys = self._key_columns(batch)
+        try:
+            last = _last_positions(keys)
+        except TypeError:  # an unhashable key (a list, a record) is told apart by its JSON text
+            last = _last_positions([json_column(k) for k in keys])
+        return None if len(last) == len(batch) else sorted(last.values())
 
     def _write_batch(self, batch: _Batch, result: WriteResult) -> None:
         try:
@@ -267,5 +394,11 @@ class BaseWriter(Generic[R]):
         return self._find_rejected(batch, positions[:mid]) + self._find_rejected(batch, positions[mid:])
 
     def _key_at(self, batch: _Batch, pos: int) -> dict[str, Any]:
-        names = list(self.columns)
-        return {self.columns[c]: batch.columns[names.index(c)][pos] for c in self.key_columns}
+        keys = self._key_columns(batch.take([pos]))
+        return {self.columns[c]: plain(values[0]) for c, values in zip(self.key_columns, keys, strict=True)}
+
+
+def _last_positions(key_columns: list[list[Any]]) -> dict[Any, int]:
+    """Key -> position of its last row, built in C (a later position replaces an earlier one)."""
+    keys: Iterable[Any] = key_columns[0] if len(key_columns) == 1 else zip(*key_columns, strict=False)
+    return dict(zip(keys, range(len(key_columns[0])), strict=False))

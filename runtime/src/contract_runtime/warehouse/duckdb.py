@@ -1,16 +1,32 @@
 """The DuckDB writer: embedded, no server. Rows go in as one Arrow table per batch and are upserted with
 ``INSERT ... ON CONFLICT DO UPDATE`` in one transaction; nested values travel as JSON and are cast to the
-table's STRUCT / LIST / MAP types by DuckDB."""
+table's STRUCT / LIST / MAP types by DuckDB.
+
+Speed: columns are converted whole (UUIDs and decimals to text by msgspec in C; nested values to JSON by one
+``encode_lines`` call, split into an Arrow array by pyarrow) so no Python code runs per value."""
 
 from __future__ import annotations
 
+import decimal
 import uuid
 from typing import Any
 
 import duckdb
+import msgspec
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-from contract_runtime.warehouse._base import BaseWriter, R, RowError, _Batch, plain, quote
+from contract_runtime.warehouse._base import (
+    BaseWriter,
+    ColumnConverter,
+    R,
+    RowError,
+    _Batch,
+    json_lines,
+    per_value,
+    plain,
+    quote,
+)
 
 # DuckDB errors caused by the rows themselves, not by the connection or the SQL.
 ROW_ERRORS: tuple[type[Exception], ...] = (
@@ -26,6 +42,44 @@ _NESTED = ("STRUCT", "MAP", "JSON", "UNION")
 def _uuid_text(value: Any) -> Any:
     v = plain(value)
     return str(v) if isinstance(v, uuid.UUID) else v
+
+
+_UUID_OR_NULL = {uuid.UUID, type(None)}
+_DECIMAL_OR_NULL = {decimal.Decimal, type(None)}
+
+
+def _uuid_column(values: list[Any]) -> list[Any]:
+    """``_uuid_text`` over a column: msgspec formats UUIDs in C (uuid.__str__ is Python code)."""
+    if set(map(type, values)) <= _UUID_OR_NULL:
+        result: list[Any] = msgspec.to_builtins(values)
+        return result
+    return per_value(_uuid_text)(values)
+
+
+def _decimal_array(values: list[Any], t: str) -> pa.Array:
+    """A DECIMAL(p, s) column in the column's own Arrow type (~10x faster than letting pyarrow infer one). A
+    value it cannot hold exactly (more digits, NaN) sends the column as text (msgspec, in C) instead, which
+    DuckDB casts with the same rounding and refusals as a decimal of any other scale."""
+    precision, scale = (int(x) for x in t[t.index("(") + 1 : -1].split(","))
+    try:
+        return pa.array(values, type=pa.decimal128(precision, scale))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        if set(map(type, values)) <= _DECIMAL_OR_NULL:
+            return pa.array(msgspec.to_builtins(values), type=pa.string())
+        return pa.array(values)
+
+
+def _json_array(values: list[Any]) -> pa.Array:
+    """``json_column`` straight into Arrow: one ``encode_lines`` call, split on newlines by pyarrow (JSON
+    text holds no raw newline); ``null`` (None or UNSET) becomes NULL. No Python string per value."""
+    if msgspec.UNSET in values:
+        values = [None if v is msgspec.UNSET else v for v in values]
+    if not values:
+        return pa.array([], type=pa.string())
+    data = json_lines(values)[:-1]
+    kind = pa.string() if len(data) < 2**31 else pa.large_string()  # 32-bit offsets while they fit
+    parts = pc.split_pattern(pa.array([data], type=pa.large_binary()).cast(kind), "\n").values
+    return pc.if_else(pc.equal(parts, "null"), pa.scalar(None, kind), parts)
 
 
 class DuckDBWriter(BaseWriter[R]):
@@ -63,6 +117,14 @@ class DuckDBWriter(BaseWriter[R]):
     def _scalar_converter(self, column: str) -> Any:
         return _uuid_text if self._types.get(column) == "UUID" else super()._scalar_converter(column)
 
+    def _column_converter(self, column: str) -> ColumnConverter | None:
+        t = self._types.get(column, "")
+        if column in self._json:
+            return None  # made into JSON text by _arrow, per batch
+        if t == "UUID":
+            return _uuid_column
+        return super()._column_converter(column)
+
     def _select(self, column: str) -> str:
         t = self._types[column]
         source = quote(column)
@@ -92,8 +154,13 @@ class DuckDBWriter(BaseWriter[R]):
     def _arrow(self, batch: _Batch) -> pa.Table:
         arrays = []
         for c, values in zip(self.columns, batch.columns, strict=False):
-            nested = self._types[c].startswith(_NESTED) or self._types[c].endswith("]")
-            arrays.append(pa.array(values, type=pa.string()) if nested else pa.array(values))
+            t = self._types[c]
+            if c in self._json:
+                arrays.append(_json_array(values))
+            elif t.startswith("DECIMAL("):
+                arrays.append(_decimal_array(values, t))
+            else:
+                arrays.append(pa.array(values))
         return pa.Table.from_arrays(arrays, names=list(self.columns))
 
     def _load(self, batch: _Batch, commit: bool) -> int:

@@ -57,6 +57,7 @@ class NatsTransport:
         self.js: JetStreamContext = nc.jetstream(timeout=timeout, publish_async_max_pending=max_pending)
         self.timeout = timeout
         self.retry_for = retry_for
+        self.max_pending = max_pending
         self._ports: set[str] = set()
 
     @classmethod
@@ -149,13 +150,28 @@ class NatsTransport:
         return confirmed
 
     async def _publish_tail(self, subject: str, messages: Sequence[OutMessage]) -> int:
-        """How many leading messages the server confirmed."""
+        """How many leading messages the server confirmed, sent in windows of at most ``max_pending``."""
+        confirmed = 0
+        for start in range(0, len(messages), self.max_pending):
+            window = messages[start : start + self.max_pending]
+            done = await self._publish_window(subject, window)
+            confirmed += done
+            if done < len(window):
+                break
+        return confirmed
+
+    async def _publish_window(self, subject: str, messages: Sequence[OutMessage]) -> int:
         futures: list[asyncio.Future[api.PubAck]] = []
+        publish = self.js.publish_async
+        msg_id = api.Header.MSG_ID
         try:
             for m in messages:
                 headers = dict(m.headers)
-                headers[api.Header.MSG_ID] = m.id
-                futures.append(await self.js.publish_async(subject, m.data, headers=headers, wait_stall=self.timeout))
+                headers[msg_id] = m.id
+                # No wait_stall: with it nats-py wraps the semaphore in wait_for, a loop turn and a socket
+                # write per message. A window never exceeds max_pending, and every future of the window
+                # before is done or cancelled, so the semaphore never blocks here.
+                futures.append(await publish(subject, m.data, headers=headers))
         except Exception as exc:  # connection lost while sending: what was sent may still be confirmed
             log(WARNING_LEVEL, "nats.publish_interrupted", error=type(exc).__name__)
         if not futures:

@@ -1,0 +1,63 @@
+"""Facts about IR constraints that frontends and emitters share: integer widths, the string formats the
+runtime checks, and whether a value breaks a type's own constraints."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from codegen import ir
+
+INT_BOUNDS: dict[ir.Scalar, tuple[int, int]] = {
+    ir.Scalar.INT32: (-(2**31), 2**31 - 1),
+    ir.Scalar.INT64: (-(2**63), 2**63 - 1),
+    ir.Scalar.UINT32: (0, 2**32 - 1),
+    ir.Scalar.UINT64: (0, 2**64 - 1),
+}
+# The string formats contract_runtime.check_format knows (a test keeps the two lists equal).
+RUNTIME_FORMATS = frozenset({"email", "hostname", "idn-email", "ipv4", "ipv6", "uri", "uri-reference"})
+
+
+def int_range(kind: ir.Scalar, c: ir.Constraints) -> tuple[int, int]:
+    """The width's bounds narrowed by the contract's, as inclusive integers."""
+    lo, hi = INT_BOUNDS[kind]
+    if c.minimum is not None:
+        lo = max(lo, math.ceil(c.minimum))
+    if c.exclusive_minimum is not None:
+        lo = max(lo, math.floor(c.exclusive_minimum) + 1)
+    if c.maximum is not None:
+        hi = min(hi, math.floor(c.maximum))
+    if c.exclusive_maximum is not None:
+        hi = min(hi, math.ceil(c.exclusive_maximum) - 1)
+    return lo, hi
+
+
+def default_violation(t: ir.Type, v: ir.JsonValue) -> str | None:
+    """Which of the field's own constraints its default breaks, if any (top level only). A proto3
+    zero value ("" or []) often does: such a field has no usable default."""
+    if isinstance(t, ir.NullableType):
+        return None if v is None else default_violation(t.inner, v)
+    if isinstance(t, ir.ArrayType) and isinstance(v, list):
+        if t.min_items is not None and len(v) < t.min_items:
+            return f"it has fewer than {t.min_items} items"
+        if t.max_items is not None and len(v) > t.max_items:
+            return f"it has more than {t.max_items} items"
+    if isinstance(t, ir.ScalarType) and isinstance(v, str) and t.kind is ir.Scalar.STRING:
+        return _string_violation(t, v)
+    if isinstance(t, ir.ScalarType) and t.kind in INT_BOUNDS and isinstance(v, int) and not isinstance(v, bool):
+        lo, hi = int_range(t.kind, t.constraints)
+        return None if lo <= v <= hi else f"it is outside {lo}..{hi}"
+    return None
+
+
+def _string_violation(t: ir.ScalarType, v: str) -> str | None:
+    c = t.constraints
+    if c.min_length is not None and len(v) < c.min_length:
+        return f"it is shorter than {c.min_length}"
+    if c.max_length is not None and len(v) > c.max_length:
+        return f"it is longer than {c.max_length}"
+    if c.pattern is not None and re.search(c.pattern, v) is None:
+        return f"it does not match {c.pattern!r}"
+    if t.format in RUNTIME_FORMATS and not v:
+        return f"an empty string is not a valid {t.format}"
+    return None

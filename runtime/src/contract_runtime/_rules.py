@@ -1,0 +1,164 @@
+"""Field rules built once, when a generated module is imported, and called from ``__post_init__``.
+
+A rule is a closure specialised to one field: the common case (one value of the expected type that
+passes) costs a call and a few comparisons, with no keyword arguments, paths or messages built. Only a
+failing value, or a container of values, takes the slower path of ``_checks`` that explains it.
+"""
+
+from __future__ import annotations
+
+import decimal
+import re
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from contract_runtime._checks import (
+    _EMAIL,
+    FORMATS,
+    ContractViolation,
+    _check_decimal,
+    _walk,
+    check_int_range,
+    check_oneof,
+    check_unique,
+)
+
+Rule = Callable[[Any], None]
+# Formats whose test is one regex match: the rule calls the bound match itself.
+_QUICK_FORMATS: dict[str, Callable[[str], object]] = {"email": _EMAIL.match, "idn-email": _EMAIL.match}
+_UNSET = msgspec.UNSET
+_Decimal = decimal.Decimal
+
+
+def decimal_rule(
+    field: str,
+    *,
+    precision: int | None = None,
+    scale: int | None = None,
+    ge: decimal.Decimal | None = None,
+    le: decimal.Decimal | None = None,
+    gt: decimal.Decimal | None = None,
+    lt: decimal.Decimal | None = None,
+    multiple_of: decimal.Decimal | None = None,
+) -> Rule:
+    """Digits and bounds of every Decimal in the field (msgspec's Meta has no decimal constraints)."""
+    path = f"$.{field}"
+    limits = (precision, scale, ge, le, gt, lt, multiple_of)
+    bounded = ge is not None or le is not None or gt is not None or lt is not None or multiple_of is not None
+    whole = (precision or 0) - (scale or 0)
+    # A value spelled with exactly ``scale`` decimals (what producers write) passes on one exponent
+    # compare and one magnitude test; any other spelling takes the full check, which counts by value.
+    quantum = _Decimal(1).scaleb(-(scale or 0))
+    fast = precision is not None and scale is not None
+
+    def leaf(v: Any, at: str) -> None:
+        if isinstance(v, _Decimal):
+            _check_decimal(v, at, *limits)
+
+    def rule(v: Any) -> None:
+        if type(v) is _Decimal:
+            if fast and not bounded and v.same_quantum(quantum) and v.adjusted() < whole:
+                return
+            _check_decimal(v, path, *limits)
+        elif v is not None and v is not _UNSET:
+            _walk(v, path, leaf)
+
+    def bounded_rule(v: Any) -> None:
+        if type(v) is _Decimal:
+            if (
+                fast
+                and v.same_quantum(quantum)
+                and v.adjusted() < whole
+                and (ge is None or v >= ge)
+                and (le is None or v <= le)
+                and (gt is None or v > gt)
+                and (lt is None or v < lt)
+                and multiple_of is None
+            ):
+                return
+            _check_decimal(v, path, *limits)
+        elif v is not None and v is not _UNSET:
+            _walk(v, path, leaf)
+
+    return bounded_rule if bounded else rule
+
+
+def _string_rule(field: str, ok: Callable[[str], object], violation: Callable[[str, str], ContractViolation]) -> Rule:
+    """A rule that every string in the field passes ``ok`` (a truthy result passes)."""
+    path = f"$.{field}"
+
+    def leaf(v: Any, at: str) -> None:
+        if isinstance(v, str) and not ok(v):
+            raise violation(v, at)
+
+    def rule(v: Any) -> None:
+        if type(v) is str:
+            if not ok(v):
+                raise violation(v, path)
+        elif v is not None and v is not _UNSET:
+            _walk(v, path, leaf)
+
+    return rule
+
+
+def format_rule(field: str, fmt: str) -> Rule:
+    """Every string in the field has the string format ``fmt``."""
+
+    def violation(v: str, at: str) -> ContractViolation:
+        return ContractViolation(f"{v!r} is not a valid {fmt}", path=at, rule=f"format:{fmt}")
+
+    return _string_rule(field, _QUICK_FORMATS.get(fmt, FORMATS[fmt]), violation)
+
+
+def ecma_pattern(pattern: str) -> str:
+    """JSON Schema patterns are ECMA-262 regexes, where a final ``$`` matches only at the very end;
+    Python's ``$`` also matches before a trailing newline, so that one is spelled ``\\Z``."""
+    if pattern.endswith("$"):
+        backslashes = len(pattern[:-1]) - len(pattern[:-1].rstrip("\\"))
+        if backslashes % 2 == 0:
+            return pattern[:-1] + r"\Z"
+    return pattern
+
+
+def pattern_rule(field: str, pattern: str) -> Rule:
+    """Every string in the field matches ``pattern`` (searched, not anchored, as JSON Schema says).
+    Cheaper than msgspec's ``Meta(pattern=...)``, which costs several times a bound ``search``."""
+
+    def violation(v: str, at: str) -> ContractViolation:
+        return ContractViolation(f"{v!r} does not match {pattern!r}", path=at, rule="pattern")
+
+    return _string_rule(field, re.compile(ecma_pattern(pattern)).search, violation)
+
+
+def unique_rule(field: str) -> Rule:
+    """No two items of the array are equal (JSON Schema uniqueItems)."""
+
+    def rule(v: Any) -> None:
+        check_unique(v, field)
+
+    return rule
+
+
+def int_range_rule(field: str, *, ge: int | None = None, le: int | None = None) -> Rule:
+    """Integer bounds beyond int64 (uint64's maximum), which msgspec's Meta cannot hold."""
+
+    def rule(v: Any) -> None:
+        check_int_range(v, field, ge=ge, le=le)
+
+    return rule
+
+
+def oneof_rule(group: str, names: tuple[str, ...]) -> Callable[..., None]:
+    """At most one member of a protobuf oneof is set; called with the members' values in order."""
+
+    def rule(*values: Any) -> None:
+        count = 0
+        for v in values:
+            if v is not None and v is not _UNSET:
+                count += 1
+        if count > 1:
+            check_oneof(group, names, values)
+
+    return rule
