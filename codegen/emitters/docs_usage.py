@@ -18,6 +18,7 @@ from codegen.emitters.docs_model import Usage, install_line
 from codegen.emitters.python_models import ModuleBuilder, module_names
 from codegen.emitters.python_ports import PortsModule
 from codegen.emitters.python_types import Unrepresentable
+from codegen.emitters.python_warehouse import WarehouseModule
 from codegen.formatting import FormattingError, format_python
 
 _STDLIB = re.compile(r"\b(datetime|decimal|uuid)\.")
@@ -28,7 +29,7 @@ def usages(contracts: Sequence[ir.Contract], examples: Sequence[Example], packag
     raw: list[tuple[str, str, bool]] = []  # (module, source, built from the example)
     for i, (c, example) in enumerate(zip(contracts, examples, strict=True)):
         module = f"{package}.{names[i]}"
-        source, tested = snippet(c, example, module, _port_classes(c, names[i]))
+        source, tested = snippet(c, example, module, _port_classes(c, names[i]), _table_writer(c, names[i]))
         raw.append((module, source, tested))
     formatted = _format([s for _, s, _ in raw])
     out: list[Usage] = []
@@ -47,8 +48,19 @@ def _port_classes(c: ir.Contract, module: str) -> tuple[str, str] | None:
     return None
 
 
+def _table_writer(c: ir.Contract, module: str) -> tuple[str, str] | None:
+    """The writer function and table constant the python-warehouse emitter writes for the root record's
+    first table port."""
+    found = (tw for tw in WarehouseModule(c, module).plan()[1] if tw.table.port.record == c.root)
+    return next(((tw.factory, tw.const) for tw in found), None)
+
+
 def snippet(
-    c: ir.Contract, example: Example, module: str, port_classes: tuple[str, str] | None = None
+    c: ir.Contract,
+    example: Example,
+    module: str,
+    port_classes: tuple[str, str] | None = None,
+    table_writer: tuple[str, str] | None = None,
 ) -> tuple[str, bool]:
     builder = ModuleBuilder(c)
     root = builder.class_names[c.root]
@@ -96,6 +108,21 @@ def snippet(
             "    delivery = reader.next(timeout=5)",
             "    assert delivery is not None and delivery.record == record",
             "    delivery.ack()",
+        ]
+    if table_writer is not None:
+        factory, table = table_writer
+        lines += [
+            "",
+            "import duckdb",
+            f"from {module}_warehouse import {table}, {factory}",
+            "",
+            "# Write to the table port: idempotent on the key, the table created from the generated DDL",
+            "# (DuckDB embedded here; a psycopg connection or a pyiceberg catalog work the same way).",
+            "with duckdb.connect() as connection:",
+            f"    writer = {factory}(connection)",
+            "    writer.write([record])",
+            "    writer.write([record])  # a replay adds no row",
+            f'    assert connection.execute(f"SELECT count(*) FROM {{{table}.table}}").fetchone() == (1,)',
         ]
     return "\n".join(lines).lstrip("\n") + "\n", True
 

@@ -13,6 +13,7 @@ from codegen import ir
 from codegen.emitters.docs_model import ViewBuilder
 from codegen.emitters.python_models import PythonModelsEmitter, PythonOptions
 from codegen.emitters.python_ports import PortsOptions, PythonPortsEmitter
+from codegen.emitters.python_warehouse import PythonWarehouseEmitter, WarehouseOptions
 from tests.docs.conftest import ROOT, write_tree
 
 RUNNER = """
@@ -26,6 +27,7 @@ for path in sys.argv[1:]:
 def test_snippets_run_against_generated_code(contracts: tuple[ir.Contract, ...], tmp_path: Path) -> None:
     generated = PythonModelsEmitter().generate(contracts, PythonOptions())
     generated += PythonPortsEmitter().generate(contracts, PortsOptions())
+    generated += PythonWarehouseEmitter().generate(contracts, WarehouseOptions())
     write_tree({f.path: f.content for f in generated}, tmp_path)
     views = ViewBuilder(contracts, "datacontracts", None).views()
     assert all(v.usage.tested_example for v in views), [v.name for v in views if not v.usage.tested_example]
@@ -43,6 +45,7 @@ def test_snippets_run_against_generated_code(contracts: tuple[ir.Contract, ...],
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("ran ") == len(views)
+    assert sum("_warehouse import" in v.usage.snippet for v in views) >= 2  # customers, orders: table ports
 
 
 def test_reader_only_snippet_when_no_example(tmp_path: Path) -> None:
