@@ -1,4 +1,4 @@
-"""The generated dbt project, built for real with dbt-core and dbt-duckdb over data the writer landed."""
+"""The generated dbt project, built for real with dbt-core and dbt-duckdb over data the generated writer landed."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from contract_runtime.warehouse import writer_for
 
 from codegen.emitters.dbt import DbtEmitter
-from codegen.emitters.sql_ddl import SqlDdlEmitter
-from tests.warehouse.fixtures import Shipment, contract, shipments
+from tests.warehouse.fixtures import contract
+from tests.warehouse.test_generated_writers import records, shipments_module
 
 # dbt lives in its own environment (its pins clash with the compiler's tools); `make test` says where.
 DBT = Path(os.environ.get("DBT_EXECUTABLE") or Path(sys.executable).parent / "dbt")
@@ -55,11 +54,10 @@ def test_unknown_adapter_rejected() -> None:
 def test_dbt_build_green_over_written_data(tmp_path: Path) -> None:
     write_project(tmp_path)
     db = tmp_path / "warehouse.duckdb"
-    sql = SqlDdlEmitter()
-    ddl = {f.path.split("/")[1]: f.content.decode() for f in sql.generate([contract()], sql.parse_options({}))}
+    generated = shipments_module(tmp_path / "gen", "gen_dbt")  # the generated typed writer lands the data
     con = duckdb.connect(str(db))
-    result = writer_for(con, Shipment, "logistics.shipments", ["shipmentId"], ddl).write(shipments(2000))
-    assert result.written == 2000
+    result = generated.shipments_table_writer(con).write(records(sys.modules["gen_dbt.shipments"], 2000))
+    assert (result.written, result.rejected) == (2000, [])
     con.close()
     (tmp_path / "dbt" / "profiles.yml").write_text(
         f'contracts:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: "{db}"\n      threads: 1\n'
