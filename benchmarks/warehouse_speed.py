@@ -1,5 +1,8 @@
 """Rows per second through the generated warehouse writers, against the raw driver path in the same run.
 
+Ours is the fixture contract's generated module (records + ``python-warehouse`` writer function) writing
+records of the generated class, with validation on (the default) and off.
+
 PostgreSQL: the writer (records converted and COPYed into the table; a replay would take the temp table +
 upsert path) vs raw psycopg COPY of the same rows, already converted, into the same table shape. DuckDB: the
 writer (records to Arrow + insert) vs a raw Arrow insert of the already-converted rows with the same casts.
@@ -12,27 +15,28 @@ from __future__ import annotations
 
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import duckdb
+import msgspec
 import psycopg
 import pyarrow as pa  # type: ignore[import-untyped]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from contract_runtime.warehouse import writer_for
 from contract_runtime.warehouse._base import as_json, plain
 from contract_runtime.warehouse.duckdb import DuckDBWriter
 
-from codegen.emitters.sql_ddl import table_statements
-from codegen.emitters.sql_model import build_table
-from tests.warehouse.fixtures import PG_DSN, PORT, Shipment, contract, shipments
+from tests.warehouse.fixtures import PG_DSN
+from tests.warehouse.test_generated_writers import records as generated_records
+from tests.warehouse.test_generated_writers import shipments_module
 
-TABLE = build_table(contract(), PORT)
 NAME = "warehouse"
 DESCRIPTION = "rows/s through the generated writers vs raw psycopg COPY (PostgreSQL) and a raw Arrow insert (DuckDB)"
 TARGET = 0.7
@@ -46,18 +50,17 @@ class Options:
     strict: bool = False
 
 
-def _rows(records: list[Shipment], json_cols: set[str], columns: dict[str, str]) -> list[tuple[Any, ...]]:
-    by_wire = {f.encode_name: f.name for f in __import__("msgspec").structs.fields(Shipment)}
+def _rows(records: list[Any], json_cols: set[str], columns: dict[str, str]) -> list[tuple[Any, ...]]:
+    by_wire = {f.encode_name: f.name for f in msgspec.structs.fields(type(records[0]))}
     attrs = [(by_wire[w], c in json_cols) for c, w in columns.items()]
     return [tuple(as_json(getattr(r, a)) if j else plain(getattr(r, a)) for a, j in attrs) for r in records]
 
 
-def bench_postgres(records: list[Shipment], validate: bool) -> tuple[float, float]:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
+def bench_postgres(gen: ModuleType, records: list[Any], validate: bool) -> tuple[float, float]:
+    schema = gen.SHIPMENTS_TABLE.table.split(".")[0]
     con = psycopg.connect(PG_DSN)
     try:
-        ddl = {"postgres": ";\n".join(table_statements(TABLE, "postgres", qualified=f"{schema}.shipments"))}
-        writer = writer_for(con, Shipment, f"{schema}.shipments", ["shipmentId"], ddl, validate=validate)
+        writer = gen.shipments_table_writer(con, validate=validate)
         writer.ensure_table()
         con.execute(f"CREATE TABLE {schema}.raw (LIKE {schema}.shipments INCLUDING ALL)")
         con.commit()
@@ -86,12 +89,12 @@ def bench_postgres(records: list[Shipment], validate: bool) -> tuple[float, floa
         con.close()
 
 
-def bench_duckdb(records: list[Shipment], validate: bool) -> tuple[float, float]:
+def bench_duckdb(gen: ModuleType, records: list[Any], validate: bool) -> tuple[float, float]:
+    schema = gen.SHIPMENTS_TABLE.table.split(".")[0]
     con = duckdb.connect()
-    ddl = {"duckdb": ";\n".join(table_statements(TABLE, "duckdb"))}
-    writer = writer_for(con, Shipment, "logistics.shipments", ["shipmentId"], ddl, validate=validate)
+    writer = gen.shipments_table_writer(con, validate=validate)
     writer.ensure_table()
-    con.execute("CREATE TABLE logistics.raw AS SELECT * FROM logistics.shipments LIMIT 0")
+    con.execute(f"CREATE TABLE {schema}.raw AS SELECT * FROM {schema}.shipments LIMIT 0")
     t0 = time.perf_counter()
     writer.write(records)
     t_writer = time.perf_counter() - t0
@@ -113,14 +116,18 @@ def bench_duckdb(records: list[Shipment], validate: bool) -> tuple[float, float]
         f"CAST(CAST({n} AS JSON) AS {types[n]})" if n in ("tags", "parcel", "labels") else f"CAST({n} AS {types[n]})"
         for n in names
     )
-    con.execute(f"INSERT INTO logistics.raw SELECT {select} FROM raw_rows")
+    con.execute(f"INSERT INTO {schema}.raw SELECT {select} FROM raw_rows")
     t_raw = time.perf_counter() - t0
     return len(records) / t_writer, len(records) / t_raw
 
 
 def run(opts: Options, rows: int = 100_000) -> int:
     """Median rows/s of each side over up to three runs, and the ratio of the medians."""
-    records = list(shipments(rows))
+    schema = f"bench_{uuid.uuid4().hex[:8]}"  # every PostgreSQL run drops it again
+    with tempfile.TemporaryDirectory() as tmp:
+        # the fixture contract's generated records and writer module, the port's table in this run's schema
+        gen = shipments_module(Path(tmp), "gen_bench_warehouse", table=f"{schema}.shipments")
+    records = generated_records(sys.modules["gen_bench_warehouse.shipments"], rows)
     # pyarrow imports pandas (when installed) on its first conversion, ~0.5 s once per process: pay it before
     # either side is timed, not inside whichever runs first
     pa.array([0])
@@ -129,7 +136,7 @@ def run(opts: Options, rows: int = 100_000) -> int:
     # contract first); without validation shows what the load path alone costs.
     for name, bench in (("postgres", bench_postgres), ("duckdb", bench_duckdb)):
         for validate in (True, False):
-            results = [bench(records, validate) for _ in range(max(1, min(opts.runs, 3)))]
+            results = [bench(gen, records, validate) for _ in range(max(1, min(opts.runs, 3)))]
             writer = statistics.median(r[0] for r in results)
             raw = statistics.median(r[1] for r in results)
             ratio = writer / raw
