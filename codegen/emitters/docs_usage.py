@@ -51,7 +51,7 @@ def _port_classes(c: ir.Contract, module: str) -> tuple[str, str] | None:
 def _table_writer(c: ir.Contract, module: str) -> tuple[str, str] | None:
     """The writer function and table constant the python-warehouse emitter writes for the root record's
     first table port."""
-    found = (tw for tw in WarehouseModule(c, module).plan()[1] if tw.table.port.record == c.root)
+    found = (tw for tw in WarehouseModule(c, module).plan() if tw.table.port.record == c.root)
     return next(((tw.factory, tw.const) for tw in found), None)
 
 

@@ -33,9 +33,8 @@ from codegen.naming import Namer, snake_identifier, upper_snake
 
 # The SQL dialects a runtime writer runs DDL for (contract_runtime.warehouse.writer_for).
 WRITER_DIALECTS = ("duckdb", "postgres")
-TABLE_CLASS = "WarehouseTable"
 # Names the module binds besides its tables and writers.
-_MODULE_NAMES = frozenset({"annotations", "typing", "warehouse", "CONTRACT_NAME", "CONTRACT_VERSION", "_options"})
+_MODULE_NAMES = frozenset({"annotations", "typing", "warehouse", "CONTRACT_NAME", "CONTRACT_VERSION"})
 # One string piece per line of DDL; blank lines stay with the line before them.
 _LINES = re.compile(r"[^\n]*\n+|[^\n]+")
 
@@ -77,26 +76,25 @@ class WarehouseModule:
         self.module = module
         self.records = ModuleBuilder(contract)  # the records module's own names
 
-    def plan(self) -> tuple[str, list[TableWriter]]:
-        """The name of the table class and, per table port, of its constant and writer function. Names the
-        records and ports modules export are never taken: a package imports all three with ``*``."""
+    def plan(self) -> list[TableWriter]:
+        """Per table port, the names of its constant and writer function. Names the records and ports
+        modules export are never taken: a package imports all three with ``*``."""
         taken = set(self.records.class_names.values()) | _MODULE_NAMES
         if any(isinstance(p, ir.StreamPort) for p in self.c.ports):
             for pc in PortsModule(self.c, self.module, "auto").plan():
                 taken |= {pc.const, pc.producer, pc.async_producer, pc.reader, pc.async_reader}
         namer = Namer(taken)
-        table_class = namer.take(TABLE_CLASS)
         out = []
         for p in self.c.ports:
             if isinstance(p, ir.TablePort):
                 const = namer.take(upper_snake(p.name) or "TABLE")
                 factory = namer.take(snake_identifier(p.name, "table", "table").lower() + "_writer")
                 out.append(TableWriter(build_table(self.c, p), self.records.class_names[p.record], const, factory))
-        return table_class, out
+        return out
 
     def build(self) -> str:
-        table_class, plan = self.plan()
-        exports = [table_class] + [n for tw in plan for n in (tw.const, tw.factory)]
+        plan = self.plan()
+        exports = [n for tw in plan for n in (tw.const, tw.factory)]
         imported = sorted({tw.record for tw in plan})
         doc = (
             f"Warehouse writers of the {self.c.name} data contract's table ports, version {self.c.version}.\n\n"
@@ -112,51 +110,20 @@ class WarehouseModule:
             f"from .{self.module} import CONTRACT_NAME, CONTRACT_VERSION, {', '.join(imported)}\n",
             "__all__ = [" + ", ".join(repr(n) for n in sorted(exports)) + "]\n",
         ]
-        body = [self.table_class(table_class), self.options_helper(table_class)]
+        body: list[str] = []
         for tw in plan:
-            body.append(self.constant(table_class, tw))
+            body.append(self.constant(tw))
             body.append(self.factory(tw))
         return "\n".join(parts) + "\n" + "\n\n".join(body)
 
-    @staticmethod
-    def table_class(name: str) -> str:
-        return (
-            f"class {name}(typing.NamedTuple):\n"
-            + docstring("A table port: where its records land in the warehouse, and the DDL that creates it.", "    ")
-            + "\n"
-            "    port: str\n"
-            "    contract: str\n"
-            "    version: str\n"
-            "    record: str  # the record's name in the contract\n"
-            "    table: str  # schema.table, with the major-version suffix past 1.x\n"
-            "    columns: typing.Mapping[str, str]  # column -> wire field\n"
-            "    key_fields: tuple[str, ...]  # wire names\n"
-            "    key_columns: tuple[str, ...]\n"
-            "    partition_by: tuple[str, ...]  # columns\n"
-            "    cluster_by: tuple[str, ...]  # columns\n"
-            "    ddl: typing.Mapping[str, str]  # dialect -> the statements that create the table\n"
-        )
-
-    @staticmethod
-    def options_helper(table_class: str) -> str:
-        return (
-            f"def _options(connection: typing.Any, table: {table_class}, options: dict[str, typing.Any])"
-            " -> dict[str, typing.Any]:\n"
-            + docstring("The port's columns, and for an Iceberg catalog its partition columns.", "    ")
-            + '    options.setdefault("columns", table.columns)\n'
-            '    if type(connection).__module__.startswith("pyiceberg"):\n'
-            '        options.setdefault("partition_by", table.partition_by)\n'
-            "    return options\n"
-        )
-
-    def constant(self, table_class: str, tw: TableWriter) -> str:
+    def constant(self, tw: TableWriter) -> str:
         t = tw.table
         attrs = self.records.field_names[t.record.id]
         # A union's tag field is no attribute of its record class: the writer cannot fill its column.
         columns = {c.name: c.field.name for c in t.columns if c.field.name in attrs}
         key_fields = tuple(k for k in t.port.key_fields if k in attrs)
         lines = [
-            f"{tw.const}: typing.Final = {table_class}(\n",
+            f"{tw.const}: typing.Final = warehouse.WarehouseTable(\n",
             f"    port={t.port.name!r},\n",
             "    contract=CONTRACT_NAME,\n    version=CONTRACT_VERSION,\n",
             f"    record={t.record.name!r},\n",
@@ -190,7 +157,7 @@ class WarehouseModule:
         )
         return (
             f"def {tw.factory}(connection: typing.Any, **options: typing.Any)"
-            f" -> warehouse.BaseWriter[{tw.record}]:\n" + docstring(doc, "    ") + "    return warehouse.writer_for(\n"
-            f"        connection,\n        {tw.record},\n        {tw.const}.table,\n        {tw.const}.key_fields,\n"
-            f"        {tw.const}.ddl,\n        **_options(connection, {tw.const}, options),\n    )\n"
+            f" -> warehouse.BaseWriter[{tw.record}]:\n"
+            + docstring(doc, "    ")
+            + f"    return warehouse.table_writer(connection, {tw.record}, {tw.const}, **options)\n"
         )

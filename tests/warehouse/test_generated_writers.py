@@ -19,6 +19,7 @@ import duckdb
 import msgspec
 import psycopg
 import pytest
+from contract_runtime import warehouse
 
 from codegen import ir
 from codegen.config import Config
@@ -157,8 +158,9 @@ def test_constants_describe_the_table_and_embed_the_sql_emitters_ddl(tmp_path: P
 
 
 def test_names_never_collide_with_the_records_or_ports_modules(tmp_path: Path) -> None:
-    """A record called WarehouseTable and a stream port whose constant would be the table's: the warehouse
-    module steps aside, so a package can import all three modules with ``*``."""
+    """A record called WarehouseTable (the runtime's class, used as ``warehouse.WarehouseTable``) and a stream
+    port whose constant would be the table's: the warehouse module steps aside, so a package can import all
+    three modules with ``*``."""
     base = contract()
     clash = ir.Record(id="WarehouseTable", name="WarehouseTable", location=PORT.location, fields=())
     stream = ir.StreamPort(
@@ -170,7 +172,8 @@ def test_names_never_collide_with_the_records_or_ports_modules(tmp_path: Path) -
     records_module, ports_module, wh = modules
     assert ports_module.SHIPMENTS_TABLE.subject == "s"
     assert wh.SHIPMENTS_TABLE_.table == "logistics.shipments"
-    assert wh.WarehouseTable_ is not records_module.WarehouseTable
+    assert isinstance(wh.SHIPMENTS_TABLE_, warehouse.WarehouseTable)
+    assert records_module.WarehouseTable is not warehouse.WarehouseTable
     exported = [n for m in modules for n in m.__all__]
     assert len(exported) == len(set(exported)), exported
 
@@ -183,7 +186,7 @@ def test_hostile_names_stay_inert(tmp_path: Path) -> None:
     record = dataclasses.replace(base.records[0], description='say """hi""" \\ back\x00slash')
     c = dataclasses.replace(base, ports=(port,), records=(record, *base.records[1:]))
     wh = load(write(emit([c], "gen_wh_hostile"), tmp_path), "gen_wh_hostile.shipments_warehouse")
-    assert wh.__all__ == ["IN_PORT_X_IMPORT_OS", "WarehouseTable", "in_port_x_import_os_writer"]
+    assert wh.__all__ == ["IN_PORT_X_IMPORT_OS", "in_port_x_import_os_writer"]
     assert (wh.IN_PORT_X_IMPORT_OS.port, wh.IN_PORT_X_IMPORT_OS.table) == (port.name, port.table)
     con = duckdb.connect()
     wh.in_port_x_import_os_writer(con).ensure_table()

@@ -14,36 +14,9 @@ from contract_runtime import warehouse
 
 from .orders import CONTRACT_NAME, CONTRACT_VERSION, OrderPlaced
 
-__all__ = ["ORDERS_TABLE", "WarehouseTable", "orders_table_writer"]
+__all__ = ["ORDERS_TABLE", "orders_table_writer"]
 
-
-class WarehouseTable(typing.NamedTuple):
-    """A table port: where its records land in the warehouse, and the DDL that creates it."""
-
-    port: str
-    contract: str
-    version: str
-    record: str  # the record's name in the contract
-    table: str  # schema.table, with the major-version suffix past 1.x
-    columns: typing.Mapping[str, str]  # column -> wire field
-    key_fields: tuple[str, ...]  # wire names
-    key_columns: tuple[str, ...]
-    partition_by: tuple[str, ...]  # columns
-    cluster_by: tuple[str, ...]  # columns
-    ddl: typing.Mapping[str, str]  # dialect -> the statements that create the table
-
-
-def _options(
-    connection: typing.Any, table: WarehouseTable, options: dict[str, typing.Any]
-) -> dict[str, typing.Any]:
-    """The port's columns, and for an Iceberg catalog its partition columns."""
-    options.setdefault("columns", table.columns)
-    if type(connection).__module__.startswith("pyiceberg"):
-        options.setdefault("partition_by", table.partition_by)
-    return options
-
-
-ORDERS_TABLE: typing.Final = WarehouseTable(
+ORDERS_TABLE: typing.Final = warehouse.WarehouseTable(
     port="orders-table",
     contract=CONTRACT_NAME,
     version=CONTRACT_VERSION,
@@ -165,11 +138,4 @@ def orders_table_writer(
     upserts on order_id: replaying a batch adds no duplicates, the last record per key wins.
     ``options`` go to the runtime writer: ``batch_size``, ``validate``; Iceberg also ``properties``.
     """
-    return warehouse.writer_for(
-        connection,
-        OrderPlaced,
-        ORDERS_TABLE.table,
-        ORDERS_TABLE.key_fields,
-        ORDERS_TABLE.ddl,
-        **_options(connection, ORDERS_TABLE, options),
-    )
+    return warehouse.table_writer(connection, OrderPlaced, ORDERS_TABLE, **options)

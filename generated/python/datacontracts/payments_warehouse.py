@@ -14,36 +14,9 @@ from contract_runtime import warehouse
 
 from .payments import CONTRACT_NAME, CONTRACT_VERSION, Payment
 
-__all__ = ["PAYMENTS_TABLE", "WarehouseTable", "payments_table_writer"]
+__all__ = ["PAYMENTS_TABLE", "payments_table_writer"]
 
-
-class WarehouseTable(typing.NamedTuple):
-    """A table port: where its records land in the warehouse, and the DDL that creates it."""
-
-    port: str
-    contract: str
-    version: str
-    record: str  # the record's name in the contract
-    table: str  # schema.table, with the major-version suffix past 1.x
-    columns: typing.Mapping[str, str]  # column -> wire field
-    key_fields: tuple[str, ...]  # wire names
-    key_columns: tuple[str, ...]
-    partition_by: tuple[str, ...]  # columns
-    cluster_by: tuple[str, ...]  # columns
-    ddl: typing.Mapping[str, str]  # dialect -> the statements that create the table
-
-
-def _options(
-    connection: typing.Any, table: WarehouseTable, options: dict[str, typing.Any]
-) -> dict[str, typing.Any]:
-    """The port's columns, and for an Iceberg catalog its partition columns."""
-    options.setdefault("columns", table.columns)
-    if type(connection).__module__.startswith("pyiceberg"):
-        options.setdefault("partition_by", table.partition_by)
-    return options
-
-
-PAYMENTS_TABLE: typing.Final = WarehouseTable(
+PAYMENTS_TABLE: typing.Final = warehouse.WarehouseTable(
     port="payments-table",
     contract=CONTRACT_NAME,
     version=CONTRACT_VERSION,
@@ -150,11 +123,4 @@ def payments_table_writer(
     upserts on payment_id: replaying a batch adds no duplicates, the last record per key wins.
     ``options`` go to the runtime writer: ``batch_size``, ``validate``; Iceberg also ``properties``.
     """
-    return warehouse.writer_for(
-        connection,
-        Payment,
-        PAYMENTS_TABLE.table,
-        PAYMENTS_TABLE.key_fields,
-        PAYMENTS_TABLE.ddl,
-        **_options(connection, PAYMENTS_TABLE, options),
-    )
+    return warehouse.table_writer(connection, Payment, PAYMENTS_TABLE, **options)
