@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import jsonschema
 
 from codegen import ir
-from codegen.emitters.docs_schema import INT_RANGES, JsonObj, enum_wire_value, must_be_given
+from codegen.emitters.docs_schema import INT_RANGES, JsonObj, enum_wire_value
 
 if TYPE_CHECKING:
     import sre_constants as _sc
@@ -97,7 +97,7 @@ class Synthesizer:
         out: dict[str, ir.JsonValue] = {}
         groups_done: set[str] = set()
         for f in record.fields:
-            needed = must_be_given(self.c, f)
+            needed = f.required
             if not needed and (f.deprecated or depth >= MAX_DEPTH):
                 continue
             if f.oneof is not None and not needed:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from codegen import ir
 from codegen.emitters.docs_example import Example, example_payload
-from codegen.emitters.docs_schema import SchemaBuilder, definition_keys, enum_wire_value, must_be_given
+from codegen.emitters.docs_schema import SchemaBuilder, definition_keys, enum_wire_value
 from codegen.emitters.package import PackageOptions, dist_name
 
 # -- changelog input ---------------------------------------------------------------------------------
@@ -313,7 +313,7 @@ def record_view(c: ir.Contract, r: ir.Record, keys: dict[str, str]) -> RecordVie
 
 
 def field_view(c: ir.Contract, f: ir.Field, keys: dict[str, str]) -> FieldView:
-    required = must_be_given(c, f)
+    required = f.required
     return FieldView(
         name=f.name,
         type_parts=tuple(_merge(type_parts(c, f.type, keys))),

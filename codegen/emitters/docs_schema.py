@@ -56,11 +56,6 @@ def enum_wire_value(contract: ir.Contract, value: ir.EnumValue) -> str | int:
     return value.name if contract.source.language is ir.SchemaLanguage.PROTOBUF else value.value
 
 
-def must_be_given(contract: ir.Contract, f: ir.Field) -> bool:
-    """Required. (A protobuf field whose zero value breaks its own constraints is required in the IR.)"""
-    return f.required
-
-
 class SchemaBuilder:
     """Builds the schema of one contract in one dialect."""
 
@@ -107,7 +102,7 @@ class SchemaBuilder:
         if r.deprecated:
             schema["deprecated"] = True
         schema["properties"] = {f.name: self.field(f) for f in r.fields}
-        required = [f.name for f in r.fields if must_be_given(self.c, f)]
+        required = [f.name for f in r.fields if f.required]
         if required:
             schema["required"] = required
         if not r.open:
@@ -124,7 +119,7 @@ class SchemaBuilder:
             notes["description"] = f.description
         if f.deprecated:
             notes["deprecated"] = True
-        if f.has_default and not must_be_given(self.c, f):
+        if f.has_default and not f.required:
             notes["default"] = f.default
         if f.examples:
             notes["examples"] = list(f.examples)

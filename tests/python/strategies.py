@@ -41,17 +41,13 @@ class Strategies:
         self.c = contract
         self.max_depth = max_depth
 
-    def must_give(self, f: ir.Field) -> bool:
-        """Required (a protobuf field whose zero value breaks its constraints is required in the IR)."""
-        return f.required
-
     def enum_value(self, e: ir.Enum, v: ir.EnumValue) -> str | int:
         return v.name if self.c.source.language is ir.SchemaLanguage.PROTOBUF else v.value
 
     def record(self, record_id: str, depth: int = 0) -> st.SearchStrategy[dict[str, Any]]:
         r = self.c.record(record_id)
-        required = {f.name: self.of(f.type, depth) for f in r.fields if self.must_give(f)}
-        optional = {f.name: self.of(f.type, depth) for f in r.fields if not self.must_give(f)}
+        required = {f.name: self.of(f.type, depth) for f in r.fields if f.required}
+        optional = {f.name: self.of(f.type, depth) for f in r.fields if not f.required}
         if depth >= self.max_depth:
             optional = {}
         doc = st.fixed_dictionaries(required, optional=optional)

@@ -34,6 +34,7 @@ from codegen.emitters.sql_ddl import SqlDdlEmitter, SqlOptions
 from codegen.formatting import format_python
 from codegen.pipeline import compile_inputs
 from tests.mypy_strict import mypy_strict
+from tests.python.conftest import write
 from tests.warehouse.fixtures import PORT, contract, shipments
 
 pytestmark = pytest.mark.slow
@@ -48,14 +49,6 @@ def emit(contracts: list[ir.Contract], package: str, ports: bool = False, wire: 
         files += PythonPortsEmitter().generate(contracts, PortsOptions(package=package, wire=wire))
     files += PythonWarehouseEmitter().generate(contracts, WarehouseOptions(package=package))
     return format_python(files)
-
-
-def write(files: list[OutputFile], out: Path) -> Path:
-    for f in files:
-        path = out / f.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(f.content)
-    return out / "python"
 
 
 def load(folder: Path, module: str) -> ModuleType:

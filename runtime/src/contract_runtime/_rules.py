@@ -46,7 +46,6 @@ def decimal_rule(
     """Digits and bounds of every Decimal in the field (msgspec's Meta has no decimal constraints)."""
     path = f"$.{field}"
     limits = (precision, scale, ge, le, gt, lt, multiple_of)
-    bounded = ge is not None or le is not None or gt is not None or lt is not None or multiple_of is not None
     whole = (precision or 0) - (scale or 0)
     # A value spelled with exactly ``scale`` decimals (what producers write) passes on one exponent
     # compare and one magnitude test; any other spelling takes the full check, which counts by value.
@@ -58,14 +57,6 @@ def decimal_rule(
             _check_decimal(v, at, *limits)
 
     def rule(v: Any) -> None:
-        if type(v) is _Decimal:
-            if fast and not bounded and v.same_quantum(quantum) and v.adjusted() < whole:
-                return
-            _check_decimal(v, path, *limits)
-        elif v is not None and v is not _UNSET:
-            _walk(v, path, leaf)
-
-    def bounded_rule(v: Any) -> None:
         if type(v) is _Decimal:
             if (
                 fast
@@ -82,7 +73,7 @@ def decimal_rule(
         elif v is not None and v is not _UNSET:
             _walk(v, path, leaf)
 
-    return bounded_rule if bounded else rule
+    return rule
 
 
 def _string_rule(field: str, ok: Callable[[str], object], violation: Callable[[str, str], ContractViolation]) -> Rule:
