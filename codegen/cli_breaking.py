@@ -98,7 +98,8 @@ def breaking(
     except ContractError as exc:
         _contract_errors(exc.diagnostics, "current")
         raise  # unreachable: every config error is an error diagnostic
-    current = sources.compile_current(cfg)
+    # A lock file holds contracts as `generate` compiled them; anything else is compiled here for comparing.
+    current = sources.compile_current(cfg, schemas=not Path(against).is_file())
     _contract_errors(current.diagnostics, "current")
     try:
         previous = sources.load_against(against, cfg, current.contracts)

@@ -143,6 +143,8 @@ class ProtoField:
     proto_type: str  # descriptor type name without TYPE_, lowercase: "int32", "sint64", "message"
     json_name: str
     packed: bool = False
+    ctype: str = ""  # the ctype option when set ("CORD", "STRING_PIECE"): generated C++ changes with it
+    jstype: str = ""  # the jstype option when set ("JS_STRING", "JS_NUMBER"): generated JavaScript changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +180,10 @@ class Record:
     # detection needs them (a deleted field is wire-safe once its number is reserved).
     reserved_numbers: tuple[tuple[int, int], ...] = ()
     reserved_names: tuple[str, ...] = ()
+    # protobuf `extensions` ranges (inclusive) and the message options that change its wire or API.
+    extension_ranges: tuple[tuple[int, int], ...] = ()
+    message_set_wire_format: bool = False
+    no_standard_descriptor_accessor: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,12 +271,47 @@ class SchemaLanguage(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class ProtoMethod:
+    """A protobuf rpc: what a client of the service depends on."""
+
+    name: str
+    input_type: str  # full names
+    output_type: str
+    location: Location
+    client_streaming: bool = False
+    server_streaming: bool = False
+    idempotency: str = ""  # the idempotency_level option when set: "NO_SIDE_EFFECTS", "IDEMPOTENT"
+
+
+@dataclass(frozen=True, slots=True)
+class ProtoService:
+    full_name: str
+    location: Location
+    methods: tuple[ProtoMethod, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ProtoExtension:
+    """A protobuf extension field declared in the file (``extend Foo { ... }``)."""
+
+    extendee: str  # full name of the extended message
+    number: int
+    name: str  # full name of the extension
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
 class Source:
     language: SchemaLanguage
     path: str  # display path of the contract's main file
     dialect: str  # "proto3", "proto2", "2020-12", "2019-09", "draft-07"
     files: tuple[str, ...] = ()  # every file the contract was built from, main file first
     package: str | None = None  # protobuf package
+    # Facts of the main .proto file that breaking-change rules compare (after buf's FILE category):
+    # the file options set, by option name with the value as text; services; extensions.
+    options: tuple[tuple[str, str], ...] = ()
+    services: tuple[ProtoService, ...] = ()
+    extensions: tuple[ProtoExtension, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

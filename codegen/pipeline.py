@@ -96,22 +96,27 @@ def lint_contracts(contracts: Sequence[ir.Contract], diags: Diagnostics) -> None
                     diags.report(f.location, "W002", f"field {r.id}.{f.name} has no description")
 
 
-def compile_inputs(config: Config, progress: Progress | None = None) -> Compiled:
+def compile_inputs(config: Config, progress: Progress | None = None, schemas: bool = False) -> Compiled:
     diags = Diagnostics()
-    return compile_files(config, expand_inputs(config.inputs, diags), diags, progress)
+    return compile_files(config, expand_inputs(config.inputs, diags), diags, progress, schemas)
 
 
 def compile_files(
-    config: Config, files: Sequence[Path], diags: Diagnostics, progress: Progress | None = None
+    config: Config,
+    files: Sequence[Path],
+    diags: Diagnostics,
+    progress: Progress | None = None,
+    schemas: bool = False,
 ) -> Compiled:
-    """Compile input files already found by ``expand_inputs`` (whose diagnostics ``diags`` holds)."""
+    """Compile input files already found by ``expand_inputs`` (whose diagnostics ``diags`` holds).
+    ``schemas``: to compare versions only, so plain .proto files are compiled as schemas (see frontends)."""
     if not files and not diags.has_errors:
         shown = ", ".join(display_path(p) for p in config.inputs)
         diags.report(Location(shown), "E001", f"no .proto or .json contract found in {shown}")
     if progress:
         progress(f"compiling {len(files)} files")
     proto_paths = list(config.proto_paths) or default_proto_paths(config.inputs)
-    contracts = frontends.load(files, proto_paths, diags) if files else []
+    contracts = frontends.load(files, proto_paths, diags, schemas) if files else []
     check_contracts(contracts, diags)
     read = {p.resolve() for p in files}
     for c in contracts:

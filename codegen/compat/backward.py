@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from codegen import ir
-from codegen.compat import json_rules, meta_rules, proto_rules
+from codegen.compat import json_rules, meta_rules, proto_file_rules, proto_rules
 from codegen.compat.checker import Check
 from codegen.compat.findings import Finding, make_finding, unique_sorted
 from codegen.compat.pairing import pair_by
@@ -34,6 +34,8 @@ def backward(previous: ir.Contract, current: ir.Contract, metadata: bool = True)
     if check.protobuf and previous.source.package != current.source.package:
         message = f'package changed from "{previous.source.package or ""}" to "{current.source.package or ""}"'
         check.report("FILE_SAME_PACKAGE", current.location, message)
+    if check.protobuf:
+        proto_file_rules.check_file(check)
     if previous.root != current.root:
         message = f"root record changed from {previous.root} to {current.root}"
         check.report("CONTRACT_SAME_ROOT", current.location, message)
@@ -110,11 +112,19 @@ def check(
     for name, versions in sorted(by_name.items()):
         if name not in current_names:
             latest = max(versions, key=lambda c: version_key(c.version))
+            if _is_schema_file(latest):
+                findings.append(make_finding("FILE_NO_DELETE", latest.location, f"file {name} deleted", name, True))
+                continue
             message = f"contract {name!r} (version {latest.version}) deleted"
             findings.append(make_finding("CONTRACT_NO_DELETE", latest.location, message, name, in_previous=True))
     for c in current:
         findings += check_contract(by_name.get(c.name, []), c, mode)
     return unique_sorted([f for f in findings if wanted.intersection(f.categories)])
+
+
+def _is_schema_file(c: ir.Contract) -> bool:
+    """A plain .proto file compiled as a schema for comparing (named by its path, with no root record)."""
+    return c.source.language is ir.SchemaLanguage.PROTOBUF and not c.root
 
 
 def check_contract(

@@ -8,6 +8,7 @@ under the same number as renamed (FIELD_SAME_NAME names both), not only as a del
 from __future__ import annotations
 
 from codegen import ir
+from codegen.compat import proto_file_rules
 from codegen.compat.checker import Check
 from codegen.compat.pairing import in_ranges, pair_by
 from codegen.compat.types import VALUE_RULES, type_problems
@@ -37,6 +38,7 @@ def check_record(check: Check, old: ir.Record, new: ir.Record) -> None:
     new_by_name = {f.name: f for f in new.fields}
     for a, b in by_number.paired:
         _field(check, old, a, b)
+        proto_file_rules.check_field(check, old, a, b)
     for a in by_number.deleted:
         moved = new_by_name.get(a.name)
         if moved is not None and moved in by_number.added:
@@ -47,6 +49,7 @@ def check_record(check: Check, old: ir.Record, new: ir.Record) -> None:
     _required(check, old, new, by_number.added)
     _oneofs(check, old, new)
     _reserved(check, "RESERVED_MESSAGE_NO_DELETE", old.reserved_numbers, old.reserved_names, new, new.location)
+    proto_file_rules.check_record(check, old, new)
 
 
 def _number(f: ir.Field) -> int:
@@ -77,16 +80,34 @@ def _field(check: Check, record: ir.Record, a: ir.Field, b: ir.Field) -> None:
     if a.oneof != b.oneof:
         was, now = (f'oneof "{x}"' if x else "no oneof" for x in (a.oneof, b.oneof))
         check.report("FIELD_SAME_ONEOF", where, f"{label} moved from {was} to {now}")
-    if check.previous.source.dialect == "proto2" and _explicit_default(a) != _explicit_default(b):
-        message = f"{label} changed default from {_explicit_default(a)!r} to {_explicit_default(b)!r}"
+    old_default, new_default = _default(check.previous, a), _default(check.current, b)
+    if check.previous.source.dialect == "proto2" and old_default != new_default:
+        message = f"{label} changed default from {old_default!r} to {new_default!r}"
         check.report("FIELD_SAME_DEFAULT", where, message)
     for rule, message in type_problems(a.type, b.type):
         if rule in VALUE_RULES:
             check.report(rule, where, f'field "{b.name}": {message}')
 
 
-def _explicit_default(f: ir.Field) -> ir.JsonValue:
-    return f.default if f.has_default and not isinstance(f.type, ir.ArrayType | ir.MapType) else None
+def _default(contract: ir.Contract, f: ir.Field) -> ir.JsonValue:
+    """The value a reader sees for an unset singular field: the explicit proto2 default, else the zero of
+    its type (proto3 has no other); None for repeated and message fields, which have no default."""
+    if isinstance(f.type, ir.ArrayType | ir.MapType):
+        return None
+    if f.has_default and f.default is not None:
+        return f.default
+    t = f.type.inner if isinstance(f.type, ir.NullableType) else f.type
+    if isinstance(t, ir.EnumType):
+        enum = next((e for e in contract.enums if e.id == t.ref), None)
+        return enum.values[0].name if enum is not None and enum.values else None
+    if isinstance(t, ir.ScalarType) and f.proto is not None:
+        return _ZEROS.get(f.proto.proto_type, "")
+    return None
+
+
+_INTEGERS = ("int32", "int64", "uint32", "uint64", "sint32", "sint64", "fixed32", "fixed64", "sfixed32", "sfixed64")
+_ZEROS: dict[str, ir.JsonValue] = {"bool": False, "float": 0.0, "double": 0.0, "string": "", "bytes": ""}
+_ZEROS.update(dict.fromkeys(_INTEGERS, 0))
 
 
 def type_name(contract: ir.Contract, f: ir.Field) -> str:
@@ -116,7 +137,7 @@ def _elem_name(contract: ir.Contract, t: ir.Type) -> str:
 
 def _types(check: Check, label: str, a: ir.Field, b: ir.Field) -> None:
     old, new = type_name(check.previous, a), type_name(check.current, b)
-    if old == new:
+    if old == new or _moved_with_package(check, old) == new:
         return
     message = f'{label} changed type from "{old}" to "{new}"'
     check.report("FIELD_SAME_TYPE", b.location, message)
@@ -124,6 +145,15 @@ def _types(check: Check, label: str, a: ir.Field, b: ir.Field) -> None:
         check.report("FIELD_WIRE_COMPATIBLE_TYPE", b.location, message)
     if not _compatible(old, new, WIRE_JSON_GROUPS):
         check.report("FIELD_WIRE_JSON_COMPATIBLE_TYPE", b.location, message)
+
+
+def _moved_with_package(check: Check, name: str) -> str:
+    """A type of the file's own package under the new package name: the same type, moved with the file
+    (FILE_SAME_PACKAGE reports the move once, as buf does, not once more per field that uses the type)."""
+    was, now = check.previous.source.package, check.current.source.package
+    if was and now and was != now and name.startswith(f"{was}."):
+        return f"{now}.{name.removeprefix(was + '.')}"
+    return name
 
 
 def _compatible(old: str, new: str, groups: tuple[frozenset[str], ...]) -> bool:
@@ -209,3 +239,4 @@ def check_enum(check: Check, old: ir.Enum, new: ir.Enum) -> None:
             message = f"{what} without reserving its name"
             check.report_deleted("ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED", a.location, message)
     _reserved(check, "RESERVED_ENUM_NO_DELETE", old.reserved_numbers, old.reserved_names, new, new.location)
+    proto_file_rules.check_enum(check, old, new)

@@ -25,6 +25,25 @@ class Category(enum.Enum):
 
 DEFAULT_CATEGORIES = frozenset({Category.FILE, Category.VALUES, Category.METADATA})
 
+# The file options with a FILE_SAME_<OPTION> rule (java_string_check_utf8 is judged per field instead).
+FILE_OPTION_RULES = (
+    "cc_enable_arenas",
+    "cc_generic_services",
+    "csharp_namespace",
+    "go_package",
+    "java_generic_services",
+    "java_multiple_files",
+    "java_outer_classname",
+    "java_package",
+    "objc_class_prefix",
+    "optimize_for",
+    "php_class_prefix",
+    "php_metadata_namespace",
+    "php_namespace",
+    "py_generic_services",
+    "ruby_package",
+    "swift_prefix",
+)
 W, J, F, V, M = Category.WIRE, Category.WIRE_JSON, Category.FILE, Category.VALUES, Category.METADATA
 PROTO = frozenset({SchemaLanguage.PROTOBUF})
 JSON = frozenset({SchemaLanguage.JSON_SCHEMA})
@@ -102,6 +121,45 @@ _ALL: list[Rule] = [
         PROTO,
     ),
     _rule("ENUM_VALUE_SAME_NAME", "an enum number keeps its name", {J, F}, PROTO),
+    # -- protobuf files, options, services and extensions, after buf ------------------------------------
+    _rule("FILE_NO_DELETE", "a .proto file compared as a schema (no contract metadata) is not deleted", {F}, PROTO),
+    _rule("FILE_SAME_SYNTAX", "a file keeps its syntax (proto2, proto3)", {F}, PROTO),
+    *(
+        _rule(f"FILE_SAME_{option.upper()}", f"the file option {option} keeps its value", {F}, PROTO)
+        for option in FILE_OPTION_RULES
+    ),
+    _rule(
+        "FIELD_SAME_UTF8_VALIDATION",
+        "string fields keep their UTF-8 validation (proto2 none, proto3 verify)",
+        {F},
+        PROTO,
+    ),
+    _rule(
+        "FIELD_SAME_JAVA_UTF8_VALIDATION",
+        "string fields keep their Java UTF-8 validation (the java_string_check_utf8 option)",
+        {F},
+        PROTO,
+    ),
+    _rule("FIELD_SAME_CPP_STRING_TYPE", "a field keeps its C++ string type (the ctype option)", {F}, PROTO),
+    _rule("FIELD_SAME_JSTYPE", "a field keeps its JavaScript type (the jstype option)", {F}, PROTO),
+    _rule("ENUM_SAME_TYPE", "an enum stays open (proto3) or closed (proto2)", {F}, PROTO),
+    _rule("MESSAGE_SAME_JSON_FORMAT", "a message keeps full JSON support (proto3 to proto2 loses it)", {J, F}, PROTO),
+    _rule("ENUM_SAME_JSON_FORMAT", "an enum keeps full JSON support (proto3 to proto2 loses it)", {J, F}, PROTO),
+    _rule(
+        "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
+        "a message does not turn on no_standard_descriptor_accessor",
+        {F},
+        PROTO,
+    ),
+    _rule("EXTENSION_NO_DELETE", "extensions declared in a file are not deleted", {F}, PROTO),
+    _rule("EXTENSION_MESSAGE_NO_DELETE", "a message's extension ranges are not deleted", {F}, PROTO),
+    _rule("SERVICE_NO_DELETE", "services are not deleted", {F}, PROTO),
+    _rule("RPC_NO_DELETE", "rpcs are not deleted from a service", {F}, PROTO),
+    _rule("RPC_SAME_REQUEST_TYPE", "an rpc keeps its request type", {W, J, F}, PROTO),
+    _rule("RPC_SAME_RESPONSE_TYPE", "an rpc keeps its response type", {W, J, F}, PROTO),
+    _rule("RPC_SAME_CLIENT_STREAMING", "an rpc stays client-streaming or unary", {W, J, F}, PROTO),
+    _rule("RPC_SAME_SERVER_STREAMING", "an rpc stays server-streaming or unary", {W, J, F}, PROTO),
+    _rule("RPC_SAME_IDEMPOTENCY_LEVEL", "an rpc keeps its idempotency level", {W, J, F}, PROTO),
     # -- JSON Schema, after Confluent Schema Registry ---------------------------------------------------
     _rule(
         "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",

@@ -35,8 +35,10 @@ class Loaded:
     diagnostics: list[Diagnostic]  # contract errors in the loaded version (exit 2 when any is an error)
 
 
-def compile_current(config: Config) -> Loaded:
-    compiled = pipeline.compile_inputs(config)
+def compile_current(config: Config, schemas: bool = True) -> Loaded:
+    """Compiled to be compared: plain .proto files count as schemas (every type in them), not contracts,
+    unless ``schemas`` is off to match a lock file (which holds what `generate` compiled)."""
+    compiled = pipeline.compile_inputs(config, schemas=schemas)
     return Loaded(list(compiled.contracts), compiled.diagnostics.items)
 
 
@@ -92,7 +94,10 @@ def load_git_ref(ref: str, config: Config, current: Sequence[ir.Contract] = ()) 
     if outside:
         raise SourceError(f"{display_path(outside[0])} is outside the git repository {display_path(top)}")
     rels = sorted({p.relative_to(top).as_posix() or "." for p in wanted})
-    changed = {n.decode() for n in _git(["diff", "--name-only", "-z", ref, "--", *rels], top).split(b"\0") if n}
+    # --no-renames: a renamed file is a deletion plus an addition here; with rename detection git lists only
+    # the new name, and the old file's deletion would go unseen.
+    diff = _git(["diff", "--name-only", "--no-renames", "-z", ref, "--", *rels], top)
+    changed = {n.decode() for n in diff.split(b"\0") if n}
     unchanged, only = _split_unchanged(current, changed, top)
     listed = _git(["ls-tree", "-r", "--name-only", "-z", ref, "--", *rels], top).split(b"\0")
     files = [name.decode() for name in listed if name]

@@ -22,7 +22,10 @@ def is_input(path: Path) -> bool:
     return path.suffix in PROTO_SUFFIXES or path.name.endswith(JSON_SUFFIXES)
 
 
-def load(files: Sequence[Path], proto_paths: Sequence[Path], diags: Diagnostics) -> list[ir.Contract]:
+def load(
+    files: Sequence[Path], proto_paths: Sequence[Path], diags: Diagnostics, schemas: bool = False
+) -> list[ir.Contract]:
+    """``schemas``: compiled to compare versions, where a plain .proto file is a schema, not a contract."""
     proto_files = [f for f in files if f.suffix in PROTO_SUFFIXES]
     json_files = [f for f in files if f.name.endswith(JSON_SUFFIXES)]
     for f in files:
@@ -32,7 +35,7 @@ def load(files: Sequence[Path], proto_paths: Sequence[Path], diags: Diagnostics)
     if proto_files:
         from codegen.frontends.protobuf import load_protobuf
 
-        contracts.extend(load_protobuf(proto_files, proto_paths, diags))
+        contracts.extend(load_protobuf(proto_files, proto_paths, diags, schemas))
     if json_files:
         from codegen.frontends.jsonschema import load_jsonschema
 

@@ -23,6 +23,7 @@ from codegen.frontends.proto_options import FIELD_EXT_NUMBER, OptionSchema, exte
 from codegen.metadata import check_classification
 
 FDP = descriptor_pb2.FieldDescriptorProto
+FieldOptions = descriptor_pb2.FieldOptions
 Path_ = tuple[int, ...]
 
 # descriptor.proto field numbers used in source_code_info paths.
@@ -175,8 +176,19 @@ class _Shape:
 class ContractLowering:
     """Lowers the messages and enums one contract reaches. Ids drop the contract's package prefix."""
 
-    def __init__(self, index: dict[str, TypeEntry], package: str, schema: OptionSchema, diags: Diagnostics) -> None:
+    def __init__(
+        self,
+        index: dict[str, TypeEntry],
+        package: str,
+        schema: OptionSchema,
+        diags: Diagnostics,
+        only: ProtoFile | None = None,
+    ) -> None:
         self.index = index
+        # ``only``: lower the types of this one file, for comparing schemas: types of other files are
+        # referenced by full name and compared in their own file, and what no target could generate
+        # (Any and other well-known messages, groups) is a message like any other.
+        self.only = only
         self.prefix = f"{package}." if package else ""
         self.schema = schema
         self.diags = diags
@@ -202,6 +214,8 @@ class ContractLowering:
                 self.enums.append(self._enum(entry, entry.enum))
 
     def _enqueue(self, full_name: str) -> None:
+        if self.only is not None and self.index[full_name].file is not self.only:
+            return
         if full_name not in self._queued:
             self._queued.add(full_name)
             self._queue.append(full_name)
@@ -237,6 +251,9 @@ class ContractLowering:
             # Message ranges are end-exclusive in descriptors; the IR keeps inclusive ranges.
             reserved_numbers=tuple((r.start, r.end - 1) for r in msg.reserved_range),
             reserved_names=tuple(msg.reserved_name),
+            extension_ranges=tuple((r.start, r.end - 1) for r in msg.extension_range),
+            message_set_wire_format=msg.options.message_set_wire_format,
+            no_standard_descriptor_accessor=msg.options.no_standard_descriptor_accessor,
         )
 
     def _enum(self, entry: TypeEntry, en: descriptor_pb2.EnumDescriptorProto) -> ir.Enum:
@@ -318,6 +335,8 @@ class ContractLowering:
                 proto_type=TYPE_NAMES[fp.type],
                 json_name=fp.json_name or fp.name,
                 packed=repeated and fp.type in PACKABLE and _packed(f, fp),
+                ctype=_option_name(fp.options, "ctype", FieldOptions.CType),
+                jstype=_option_name(fp.options, "jstype", FieldOptions.JSType),
             ),
         )
 
@@ -328,7 +347,7 @@ class ContractLowering:
 
     def _shape(self, fp: FDP, where: Location) -> _Shape | None:
         """The element type of a field (the value type for maps); None after reporting an error."""
-        if fp.type == FDP.TYPE_GROUP:
+        if fp.type == FDP.TYPE_GROUP and self.only is None:
             self.diags.report(where, "E021", f"field {fp.name!r}: proto2 groups are not supported; use a message field")
             return None
         if fp.type in SCALARS:
@@ -359,10 +378,10 @@ class ContractLowering:
             return _Shape(_SCALAR_TYPES[WRAPPERS[name]])
         if name in JSON_WKTS:
             return _Shape(JSON_WKTS[name])
-        if name == "google.protobuf.Any":
+        if self.only is None and name == "google.protobuf.Any":
             self.diags.report(where, "E021", f"field {field_name!r}: {ANY_MESSAGE}")
             return None
-        if name.startswith("google.protobuf.") and name != "google.protobuf.Empty":
+        if self.only is None and name.startswith("google.protobuf.") and name != "google.protobuf.Empty":
             self.diags.report(where, "E021", f"field {field_name!r}: well-known type {name} is not supported")
             return None
         self._enqueue(name)
@@ -460,6 +479,12 @@ def _parse_default(fp: FDP, zero: ir.JsonValue) -> ir.JsonValue:
     if isinstance(zero, float):
         return float(text)
     return text  # strings, bytes (C-escaped, as written) and enum value names
+
+
+def _option_name(options: Any, name: str, values: Any) -> str:
+    """An enum-valued option's value name when it is set to something other than its default, else ""."""
+    value = getattr(options, name)
+    return str(values.Name(value)) if options.HasField(name) and value != 0 else ""
 
 
 def _packed(f: ProtoFile, fp: FDP) -> bool:

@@ -23,6 +23,7 @@ from grpc_tools import protoc
 
 from codegen import ir, metadata
 from codegen.diagnostics import Diagnostics, Location, display_path
+from codegen.frontends import proto_file_facts
 from codegen.frontends.proto_lower import (
     FILE_EXTENSION,
     MSG_EXTENSION,
@@ -54,7 +55,11 @@ class _Input:
     path: Path
 
 
-def load_protobuf(files: Sequence[Path], proto_paths: Sequence[Path], diags: Diagnostics) -> list[ir.Contract]:
+def load_protobuf(
+    files: Sequence[Path], proto_paths: Sequence[Path], diags: Diagnostics, schemas: bool = False
+) -> list[ir.Contract]:
+    """One contract per contract file. With ``schemas`` (to compare versions, as `breaking` does), each
+    file without contract metadata is compiled as a schema instead: see ``_schema``."""
     roots = [p.resolve() for p in proto_paths] or [_common_parent(files)]
     inputs = _virtual_names(files, roots, diags)
     if not inputs:
@@ -69,8 +74,11 @@ def load_protobuf(files: Sequence[Path], proto_paths: Sequence[Path], diags: Dia
     contracts = []
     for i in inputs:
         pf = proto_files[i.name]
-        _check_unsupported(pf, diags)
         option = extension(pf.proto.options, schema.contract)
+        if option is None and schemas and pf.syntax != "editions":
+            contracts.append(_schema(pf, index, schema, diags))
+            continue
+        _check_unsupported(pf, diags)
         if option is None and i.name in imported:
             continue  # a library: its types are compiled into the contracts that import it
         raw = MessageToDict(option, preserving_proto_field_name=True) if option is not None else None
@@ -235,9 +243,28 @@ def _contract(
         root=root_id,
         records=records,
         enums=tuple(lowering.enums),
-        source=ir.Source(ir.SchemaLanguage.PROTOBUF, pf.display, pf.syntax, tuple(files), package or None),
+        source=proto_file_facts.source(pf, tuple(files)),
         location=where,
         diags=diags,
+    )
+
+
+def _schema(pf: ProtoFile, index: dict[str, TypeEntry], schema: OptionSchema, diags: Diagnostics) -> ir.Contract:
+    """A plain .proto file as `buf breaking` sees it: every message and enum declared in it, named by full
+    name, the unit named by its import path (unique, unlike its stem). Imported or not, each file is its
+    own unit, so a shared file's changes are found once; extensions are left out (no rule covers them)."""
+    lowering = ContractLowering(index, "", schema, diags, only=pf)
+    lowering.run(n for n, e in index.items() if e.file is pf and not (e.message and e.message.options.map_entry))
+    where = pf.loc((FILE_SYNTAX,)) if pf.proto.syntax else Location(pf.display, 1, 1)
+    return ir.Contract(
+        name=pf.proto.name,
+        version="0.0.0",
+        root="",  # a schema file has no root record: every type in it counts alike
+        records=tuple(lowering.records),
+        enums=tuple(lowering.enums),
+        source=proto_file_facts.source(pf, (pf.display,)),
+        location=where if where.line else Location(pf.display, 1, 1),
+        has_metadata=False,
     )
 
 

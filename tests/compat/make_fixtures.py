@@ -99,6 +99,89 @@ CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
 }
 
 
+# A plain schema (no contract metadata): compared file by file as buf does, with what a file declares
+# besides types (options, services, extensions).
+PLAIN_BASE = """\
+syntax = "proto2";
+
+package acme.plain.v1;
+
+option java_package = "com.acme.plain";
+
+enum Kind {
+  KIND_A = 0;
+  KIND_B = 1;
+}
+
+message Thing {
+  optional string name = 1;
+  optional int64 big = 2 [jstype = JS_STRING];
+  optional string blob = 3 [ctype = CORD];
+  optional Kind kind = 4;
+  extensions 100 to 199;
+}
+
+message Ask {
+  optional string q = 1;
+}
+
+extend Thing {
+  optional int32 score = 100;
+}
+
+service Things {
+  rpc Get(Ask) returns (Thing);
+  rpc Watch(Ask) returns (stream Thing);
+}
+"""
+# The same schema in proto3: no labels, no extensions, no ctype.
+TO_PROTO3: list[Edit] = [
+    ('syntax = "proto2";', 'syntax = "proto3";'),
+    ("  optional string name = 1;", "  string name = 1;"),
+    ("  optional int64 big = 2", "  int64 big = 2"),
+    ("  optional string blob = 3 [ctype = CORD];", "  string blob = 3;"),
+    ("  optional Kind kind = 4;\n  extensions 100 to 199;\n", "  Kind kind = 4;\n"),
+    ("  optional string q = 1;", "  string q = 1;"),
+    ("extend Thing {\n  optional int32 score = 100;\n}\n\n", ""),
+]
+PLAIN_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
+    "plain_clean": ([], []),
+    "plain_file_option_changed": ([('"com.acme.plain"', '"com.acme.things"')], []),
+    "plain_java_utf8_changed": (
+        [('"com.acme.plain";', '"com.acme.plain";\noption java_string_check_utf8 = true;')],
+        [],
+    ),
+    "plain_ctype_changed": ([("  optional string blob = 3 [ctype = CORD];", "  optional string blob = 3;")], []),
+    "plain_jstype_changed": ([("[jstype = JS_STRING]", "[jstype = JS_NUMBER]")], []),
+    "plain_extension_deleted": ([("extend Thing {\n  optional int32 score = 100;\n}\n\n", "")], []),
+    "plain_extension_range_narrowed": ([("extensions 100 to 199;", "extensions 100 to 149;")], []),
+    "plain_descriptor_accessor_off": (
+        [
+            (
+                "  extensions 100 to 199;\n",
+                "  extensions 100 to 199;\n  option no_standard_descriptor_accessor = true;\n",
+            )
+        ],
+        [],
+    ),
+    "plain_service_deleted": ([("service Things {\n", "service Stuff {\n")], []),
+    "plain_rpc_deleted": ([("  rpc Watch(Ask) returns (stream Thing);\n", "")], []),
+    "plain_rpc_changed": (
+        [
+            (
+                "rpc Get(Ask) returns (Thing);",
+                "rpc Get(stream Ask) returns (Ask) { option idempotency_level = IDEMPOTENT; }",
+            )
+        ],
+        [],
+    ),
+    "plain_rpc_unstreamed": ([("returns (stream Thing)", "returns (Thing)")], []),
+    "plain_proto2_to_proto3": (TO_PROTO3, []),
+    "plain_proto3_to_proto2": ([], TO_PROTO3),
+}
+# Cases whose current version is another file: the previous file is deleted.
+RENAMED_FILES = {"plain_file_renamed": "things.proto"}
+
 JSON_BASE = """\
 {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -184,6 +267,14 @@ def main() -> None:
         for side, text in (("previous", apply(BASE, previous_edits)), ("current", apply(BASE, current_edits))):
             (case_dir / side).mkdir(parents=True, exist_ok=True)
             (case_dir / side / "fx.proto").write_text(text, encoding="utf-8")
+    plain = {**PLAIN_CASES, **dict.fromkeys(RENAMED_FILES, ([], []))}
+    for case, (current_edits, previous_edits) in plain.items():
+        case_dir = HERE / case
+        for side, edits in (("previous", previous_edits), ("current", current_edits)):
+            shutil.rmtree(case_dir / side, ignore_errors=True)
+            (case_dir / side).mkdir(parents=True)
+            name = RENAMED_FILES.get(case, "fx.proto") if side == "current" else "fx.proto"
+            (case_dir / side / name).write_text(apply(PLAIN_BASE, edits), encoding="utf-8")
     for case, (current_edits, previous_edits) in JSON_CASES.items():
         case_dir = HERE / case
         for side, edits in (("previous", previous_edits), ("current", current_edits)):

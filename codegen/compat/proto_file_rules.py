@@ -1,0 +1,152 @@
+"""Protobuf rules on what a file declares besides its types (syntax, options, services, extensions), and
+the per-type rules that follow from the syntax, after buf's FILE category.
+
+buf's semantics, checked against it on fixtures: proto3 types support JSON fully (ALLOW) and proto2 types
+on a best-effort basis, so only proto3 -> proto2 loses JSON support; proto2 enums are closed and proto3
+enums open; proto3 verifies UTF-8 in strings and proto2 does not (Java: unless java_string_check_utf8).
+"""
+
+from __future__ import annotations
+
+from codegen import ir
+from codegen.compat.checker import Check
+from codegen.compat.pairing import pair_by
+from codegen.compat.rules import FILE_OPTION_RULES
+
+
+def check_file(check: Check) -> None:
+    was, now = check.previous.source, check.current.source
+    where = check.current.location
+    if was.dialect != now.dialect:
+        check.report("FILE_SAME_SYNTAX", where, f'file syntax changed from "{was.dialect}" to "{now.dialect}"')
+    before, after = dict(was.options), dict(now.options)
+    for option in FILE_OPTION_RULES:
+        a, b = before.get(option), after.get(option)  # None: protobuf's default
+        if a != b:
+            shown = " to ".join(f'"{v}"' if v is not None else "the default" for v in (a, b))
+            check.report(f"FILE_SAME_{option.upper()}", where, f"file option {option} changed from {shown}")
+    _services(check)
+    _extensions(check)
+
+
+def _services(check: Check) -> None:
+    services = pair_by(check.previous.source.services, check.current.source.services, lambda s: s.full_name)
+    for s in services.deleted:
+        check.report_deleted("SERVICE_NO_DELETE", s.location, f"service {s.full_name} deleted")
+    for old, new in services.paired:
+        methods = pair_by(old.methods, new.methods, lambda m: m.name)
+        for m in methods.deleted:
+            check.report("RPC_NO_DELETE", new.location, f'rpc "{m.name}" deleted from service {new.full_name}')
+        for a, b in methods.paired:
+            _method(check, new.full_name, a, b)
+
+
+def _method(check: Check, service: str, a: ir.ProtoMethod, b: ir.ProtoMethod) -> None:
+    label = f'rpc "{b.name}" of service {service}'
+    if a.input_type != b.input_type:
+        check.report(
+            "RPC_SAME_REQUEST_TYPE",
+            b.location,
+            f'{label} changed request type from "{a.input_type}" to "{b.input_type}"',
+        )
+    if a.output_type != b.output_type:
+        message = f'{label} changed response type from "{a.output_type}" to "{b.output_type}"'
+        check.report("RPC_SAME_RESPONSE_TYPE", b.location, message)
+    for rule, side, old, new in (
+        ("RPC_SAME_CLIENT_STREAMING", "client", a.client_streaming, b.client_streaming),
+        ("RPC_SAME_SERVER_STREAMING", "server", a.server_streaming, b.server_streaming),
+    ):
+        if old != new:
+            was, now = (f"{side} {'streaming' if x else 'unary'}" for x in (old, new))
+            check.report(rule, b.location, f"{label} changed from {was} to {now}")
+    if a.idempotency != b.idempotency:
+        was, now = (x or "IDEMPOTENCY_UNKNOWN" for x in (a.idempotency, b.idempotency))
+        check.report(
+            "RPC_SAME_IDEMPOTENCY_LEVEL", b.location, f'{label} changed idempotency_level from "{was}" to "{now}"'
+        )
+
+
+def _extensions(check: Check) -> None:
+    extensions = pair_by(check.previous.source.extensions, check.current.source.extensions, lambda e: e.name)
+    for e in extensions.deleted:
+        message = f"extension {e.name} (number {e.number} of {e.extendee}) deleted"
+        check.report_deleted("EXTENSION_NO_DELETE", e.location, message)
+
+
+# -- per type, from the syntax and type options ---------------------------------------------------------
+
+
+def check_record(check: Check, old: ir.Record, new: ir.Record) -> None:
+    if _loses_json(check):
+        message = f"{new.id} JSON support changed from full (proto3) to best effort (proto2)"
+        check.report("MESSAGE_SAME_JSON_FORMAT", new.location, message)
+    if new.no_standard_descriptor_accessor and not old.no_standard_descriptor_accessor:
+        check.report(
+            "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
+            new.location,
+            f"{new.id} turned on no_standard_descriptor_accessor",
+        )
+    for start, end in old.extension_ranges:
+        if not covered(start, end, new.extension_ranges):
+            message = f"extension range {start} to {end} of {new.id} no longer fully declared"
+            check.report("EXTENSION_MESSAGE_NO_DELETE", new.location, message)
+
+
+def check_enum(check: Check, old: ir.Enum, new: ir.Enum) -> None:
+    was, now = (_enum_kind(c) for c in (check.previous, check.current))
+    if was != now:
+        check.report("ENUM_SAME_TYPE", new.location, f"{new.id} changed from {was} to {now}")
+    if _loses_json(check):
+        message = f"{new.id} JSON support changed from full (proto3) to best effort (proto2)"
+        check.report("ENUM_SAME_JSON_FORMAT", new.location, message)
+
+
+def check_field(check: Check, record: ir.Record, a: ir.Field, b: ir.Field) -> None:
+    assert a.proto is not None and b.proto is not None
+    label = f"field {b.proto.number} of {record.id}"
+    if a.proto.proto_type == b.proto.proto_type == "string":
+        was, now = (_utf8(c) for c in (check.previous, check.current))
+        if was != now:
+            check.report(
+                "FIELD_SAME_UTF8_VALIDATION", b.location, f"{label} changed UTF-8 validation from {was} to {now}"
+            )
+        was, now = (_java_utf8(c) for c in (check.previous, check.current))
+        if was != now:
+            message = f"{label} changed Java UTF-8 validation from {was} to {now}"
+            check.report("FIELD_SAME_JAVA_UTF8_VALIDATION", b.location, message)
+    if a.proto.ctype != b.proto.ctype:
+        was, now = (x or "STRING" for x in (a.proto.ctype, b.proto.ctype))
+        check.report("FIELD_SAME_CPP_STRING_TYPE", b.location, f"{label} changed ctype from {was} to {now}")
+    if a.proto.jstype != b.proto.jstype:
+        was, now = (x or "JS_NORMAL" for x in (a.proto.jstype, b.proto.jstype))
+        check.report("FIELD_SAME_JSTYPE", b.location, f"{label} changed jstype from {was} to {now}")
+
+
+def _loses_json(check: Check) -> bool:
+    return check.previous.source.dialect == "proto3" and check.current.source.dialect == "proto2"
+
+
+def _enum_kind(contract: ir.Contract) -> str:
+    return "closed" if contract.source.dialect == "proto2" else "open"
+
+
+def _utf8(contract: ir.Contract) -> str:
+    return "NONE" if contract.source.dialect == "proto2" else "VERIFY"
+
+
+def _java_utf8(contract: ir.Contract) -> str:
+    """Java verifies UTF-8 in proto3 strings, and in proto2 ones only under java_string_check_utf8."""
+    checked = dict(contract.source.options).get("java_string_check_utf8") == "true"
+    return "VERIFY" if checked or contract.source.dialect == "proto3" else "NONE"
+
+
+def covered(start: int, end: int, ranges: tuple[tuple[int, int], ...]) -> bool:
+    """Whether the inclusive ranges cover every number from ``start`` to ``end`` (ranges may be huge)."""
+    at = start
+    for lo, hi in sorted(ranges):
+        if lo > at:
+            break
+        at = max(at, hi + 1)
+        if at > end:
+            return True
+    return at > end
