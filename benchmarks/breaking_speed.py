@@ -107,22 +107,38 @@ def _repo(n: int, seed: int) -> Path:
     return repo
 
 
-def _buf_pair(repo: Path) -> tuple[Path, Path]:
-    """One contract (and what it imports) as two buf modules: HEAD and the working tree."""
-    pair = WORK_DIR / "breaking" / "pair"
+def _buf_modules(repo: Path, name: str, first_only: bool) -> tuple[Path, Path]:
+    """The corpus (or one contract and what it imports) as two buf modules: HEAD and the working tree."""
+    pair = WORK_DIR / "breaking" / name
     shutil.rmtree(pair, ignore_errors=True)
     first = sorted((repo / "proto" / "bench").glob("*.proto"))[0]
     for side in ("previous", "current"):
         module = pair / side
         shutil.copytree(repo / "proto", module, ignore=shutil.ignore_patterns("*.proto"))
         for p in (repo / "proto").rglob("*.proto"):
-            if p.parent.name != "bench" or p == first or p.name == "shared.proto":
+            if not first_only or p.parent.name != "bench" or p == first or p.name == "shared.proto":
                 (module / p.relative_to(repo / "proto")).write_bytes(p.read_bytes())
         shutil.copytree(OPTIONS_ROOT / "contract", module / "contract")
         (module / "buf.yaml").write_text("version: v2\nbreaking:\n  use:\n    - WIRE_JSON\n")
-    head = subprocess.run(["git", "show", f"HEAD:proto/bench/{first.name}"], cwd=repo, capture_output=True, check=True)
-    (pair / "previous" / "bench" / first.name).write_bytes(head.stdout)
+    for p in (pair / "previous" / "bench").glob("*.proto"):
+        head = subprocess.run(["git", "show", f"HEAD:proto/bench/{p.name}"], cwd=repo, capture_output=True, check=True)
+        p.write_bytes(head.stdout)
     return pair / "previous", pair / "current"
+
+
+def _versus_buf(ours: list[str], buf: str, modules: tuple[Path, Path], cwd: Path, runs: int) -> dict[str, float]:
+    """Ours and buf on the same two module folders, WIRE_JSON, timed in turns."""
+    previous, current = modules
+    found = (100,)  # the corpus carries one breaking change on purpose
+    return _medians(
+        {
+            "ours": ([*ours, "breaking", str(current), "--against", str(previous), "--category", "WIRE_JSON"], found),
+            "buf": ([buf, "breaking", str(current), "--against", str(previous)], found),  # buf.yaml: WIRE_JSON
+            "python": ([sys.executable, "-c", "pass"], (0,)),  # the interpreter's own start-up, for reference
+        },
+        cwd,
+        runs,
+    )
 
 
 def run(opts: Opts) -> int:
@@ -130,22 +146,16 @@ def run(opts: Opts) -> int:
     ours = _ours()
     found = (100,)  # the corpus carries one breaking change on purpose
     whole = _medians({"ours": ([*ours, "breaking", "proto", "--against", "HEAD"], found)}, repo, opts.runs)["ours"]
-    previous, current = _buf_pair(repo)
     buf = shutil.which("buf") or str(REPO_ROOT / ".venv" / "bin" / "buf")
-    pair = _medians(
-        {
-            "ours": ([*ours, "breaking", str(current), "--against", str(previous), "--category", "WIRE_JSON"], found),
-            "buf": ([buf, "breaking", str(current), "--against", str(previous)], found),  # buf.yaml: WIRE_JSON
-            "python": ([sys.executable, "-c", "pass"], (0,)),  # the interpreter's own start-up, for reference
-        },
-        repo,
-        max(opts.runs, PAIR_RUNS),
-    )
+    pair = _versus_buf(ours, buf, _buf_modules(repo, "pair", first_only=True), repo, max(opts.runs, PAIR_RUNS))
+    corpus = _versus_buf(ours, buf, _buf_modules(repo, "corpus", first_only=False), repo, opts.runs)
     pair_ours, pair_buf = pair["ours"], pair["buf"]
     goals = [
         (f"breaking, {opts.n} contracts vs git ref", whole, "< 2.00 s", whole < 2.0),
         ("breaking, one pair", pair_ours, f"< buf {pair_buf:.3f} s", pair_ours < pair_buf),
         ("buf breaking, one pair", pair_buf, "", True),
+        (f"breaking, {opts.n} contracts, two folders", corpus["ours"], "", True),
+        (f"buf breaking, {opts.n} contracts, two folders", corpus["buf"], "", True),
         ("python -c pass (start-up floor)", pair["python"], "", True),
     ]
     print(f"{'measurement':40} {'median':>8}  target")
@@ -153,6 +163,7 @@ def run(opts: Opts) -> int:
         verdict = "" if not target else ("ok" if met else "MISS")
         print(f"{label:40} {seconds:7.3f}s  {target} {verdict}")
     print(f"{'one pair, ours / buf':40} {pair_ours / pair_buf:7.2f}x")
+    print(f"{f'{opts.n} contracts, ours / buf':40} {corpus['ours'] / corpus['buf']:7.2f}x")
     missed = any(not met for *_, met in goals)
     return 1 if missed and opts.strict else 0
 
