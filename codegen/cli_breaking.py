@@ -36,6 +36,15 @@ def _contract_errors(diagnostics: list[Diagnostic], which: str) -> None:
     sys.exit(EXIT_CONTRACT_ERROR)
 
 
+def _not_compared(diagnostics: list[Diagnostic]) -> None:
+    """What plain schemas hold that the IR cannot represent is left out of the comparison: say what (W020)."""
+    left_out = sorted({d for d in diagnostics if d.code == "W020"})
+    for d in left_out:
+        click.echo(d.format(), err=True)
+    if left_out:
+        click.echo(f"{len(left_out)} parts of plain schemas not compared (W020)", err=True)
+
+
 @click.command("breaking")
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=str))
 @click.option(
@@ -101,6 +110,7 @@ def breaking(
     # A lock file holds contracts as `generate` compiled them; anything else is compiled here for comparing.
     current = sources.compile_current(cfg, schemas=not Path(against).is_file())
     _contract_errors(current.diagnostics, "current")
+    _not_compared(current.diagnostics)
     try:
         previous = sources.load_against(against, cfg, current.contracts)
     except sources.SourceError as exc:

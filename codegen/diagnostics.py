@@ -61,6 +61,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "W004": (Severity.WARNING, "contract declares no output port"),
     "W010": (Severity.WARNING, "unknown JSON Schema format (compiled as a plain string)"),
     "W011": (Severity.WARNING, "unknown JSON Schema keyword (ignored; custom keywords start with x-)"),
+    "W020": (Severity.WARNING, "part of a plain schema that `breaking` cannot represent, so does not compare"),
 }
 
 
@@ -109,6 +110,21 @@ class Diagnostics:
 
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.sorted() if not d.is_error]
+
+
+# Errors about what the IR cannot represent. For `breaking` on a plain JSON Schema (no contract metadata),
+# only compatibility is asked: they become W020, naming the part left out of the comparison.
+NOT_COMPARED_CODES = frozenset({"E012", "E013", "E014", "E015"})
+
+
+@dataclass
+class NotCompared(Diagnostics):
+    """Reports into another collector's list (pass its ``items``), with NOT_COMPARED_CODES as W020."""
+
+    def report(self, location: Location, code: str, message: str) -> None:
+        if code in NOT_COMPARED_CODES:
+            code, message = "W020", f"not compared: {message}"
+        super().report(location, code, message)
 
 
 class ContractError(Exception):

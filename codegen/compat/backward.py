@@ -47,28 +47,27 @@ def backward(previous: ir.Contract, current: ir.Contract, metadata: bool = True)
 
 
 def _records(check: Check) -> None:
+    """Protobuf types pair by full name, as on the wire and in buf; JSON Schema ones by structure."""
+    if not check.protobuf:
+        json_rules.check_types(check, meta_rules.check_field)
+        return
     records = pair_by(check.previous.records, check.current.records, lambda r: r.id)
     for r in records.deleted:
         check.report_deleted("MESSAGE_NO_DELETE", r.location, f"record {r.id} deleted")
     for a, b in records.paired:
-        if check.protobuf:
-            proto_rules.check_record(check, a, b)
-        else:
-            json_rules.check_record(check, a, b)
-        key = (lambda f: f.proto.number if f.proto else f.name) if check.protobuf else (lambda f: f.name)
-        for fa, fb in pair_by(a.fields, b.fields, key).paired:
+        proto_rules.check_record(check, a, b)
+        for fa, fb in pair_by(a.fields, b.fields, lambda f: f.proto.number if f.proto else f.name).paired:
             meta_rules.check_field(check, b, fa, fb)
 
 
 def _enums(check: Check) -> None:
+    if not check.protobuf:
+        return  # compared with the records, by structure (json_rules.check_types)
     enums = pair_by(check.previous.enums, check.current.enums, lambda e: e.id)
     for e in enums.deleted:
         check.report_deleted("ENUM_NO_DELETE", e.location, f"enum {e.id} deleted")
     for a, b in enums.paired:
-        if check.protobuf:
-            proto_rules.check_enum(check, a, b)
-        else:
-            json_rules.check_enum(check, a, b)
+        proto_rules.check_enum(check, a, b)
 
 
 def forward(previous: ir.Contract, current: ir.Contract) -> list[Finding]:
@@ -123,8 +122,9 @@ def check(
 
 
 def _is_schema_file(c: ir.Contract) -> bool:
-    """A plain .proto file compiled as a schema for comparing (named by its path, with no root record)."""
-    return c.source.language is ir.SchemaLanguage.PROTOBUF and not c.root
+    """A plain schema compiled for comparing: named by its file path, where a contract's name is an
+    identifier (see the frontends' ``_schema``)."""
+    return not c.has_metadata and c.name.endswith((".proto", ".json"))
 
 
 def check_contract(

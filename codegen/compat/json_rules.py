@@ -8,10 +8,99 @@ closing an open object breaks.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable, Iterator
+
 from codegen import ir
 from codegen.compat.checker import Check
 from codegen.compat.pairing import pair_by
 from codegen.compat.types import type_problems
+
+FieldCheck = Callable[[Check, ir.Record, ir.Field, ir.Field], None]
+
+
+def check_types(check: Check, field_check: FieldCheck) -> None:
+    """Every record and enum of the previous version against what stands in its place now.
+
+    In JSON Schema a name is no part of the data: a definition renamed or moved, an inline object
+    extracted into ``$defs``, a root whose title changed, all accept the same documents. So records pair
+    by structure, walking from the roots through fields of both versions in step; what that leaves out
+    pairs by name (a definition nothing uses); only what neither reaches counts as deleted.
+    ``field_check`` runs on each pair of fields too (the metadata rules)."""
+    old_records = {r.id: r for r in check.previous.records}
+    new_records = {r.id: r for r in check.current.records}
+    old_enums = {e.id: e for e in check.previous.enums}
+    new_enums = {e.id: e for e in check.current.enums}
+    record_pairs: dict[tuple[str, str], None] = {}  # insertion-ordered sets: findings come out stable
+    enum_pairs: dict[tuple[str, str], None] = {}
+    reached: set[str] = set()  # old ids paired
+    queue: deque[tuple[str, str]] = deque()
+
+    def visit(a: str, b: str) -> None:
+        if (a, b) not in record_pairs and a in old_records and b in new_records:
+            record_pairs[a, b] = None
+            reached.add(a)
+            queue.append((a, b))
+
+    def walk() -> None:
+        while queue:
+            old_id, new_id = queue.popleft()
+            old, new = old_records[old_id], new_records[new_id]
+            check_record(check, old, new)
+            for fa, fb in pair_by(old.fields, new.fields, lambda f: f.name).paired:
+                field_check(check, new, fa, fb)
+                for kind, x, y in _refs_in_step(fa.type, fb.type):
+                    if kind == "record":
+                        visit(x, y)
+                    elif x in old_enums and y in new_enums:
+                        enum_pairs[x, y] = None
+
+    # Structure first, from the roots; then a record nothing reached pairs with its namesake.
+    if check.previous.root and check.current.root:
+        visit(check.previous.root, check.current.root)
+    walk()
+    for record_id in old_records:
+        if record_id not in reached:
+            visit(record_id, record_id)
+            walk()
+    for r in check.previous.records:
+        if r.id not in reached:
+            check.report_deleted("MESSAGE_NO_DELETE", r.location, f"record {r.id} deleted")
+    old_paired = {a for a, _ in enum_pairs}
+    for e in check.previous.enums:
+        if e.id in new_enums and e.id not in old_paired:
+            enum_pairs[e.id, e.id] = None
+        elif e.id not in old_paired:
+            check.report_deleted("ENUM_NO_DELETE", e.location, f"enum {e.id} deleted")
+    for old_enum, new_enum in enum_pairs:
+        check_enum(check, old_enums[old_enum], new_enums[new_enum])
+
+
+def _refs_in_step(old: ir.Type, new: ir.Type) -> Iterator[tuple[str, str, str]]:
+    """The records and enums that stand in the same place of two types: ("record" | "enum", old, new)."""
+    old = old.inner if isinstance(old, ir.NullableType) else old
+    new = new.inner if isinstance(new, ir.NullableType) else new
+    match old, new:
+        case ir.RecordType(ref=a), ir.RecordType(ref=b):
+            yield "record", a, b
+        case ir.EnumType(ref=a), ir.EnumType(ref=b):
+            yield "enum", a, b
+        case ir.ArrayType(items=a), ir.ArrayType(items=b):
+            yield from _refs_in_step(a, b)
+        case ir.MapType(value=a), ir.MapType(value=b):
+            yield from _refs_in_step(a, b)
+        case ir.TupleType(items=a), ir.TupleType(items=b) if len(a) == len(b):
+            for x, y in zip(a, b, strict=True):
+                yield from _refs_in_step(x, y)
+        case ir.UnionType(variants=a), ir.UnionType(variants=b):
+            # Variants in step: the only record (or enum) of each side, else those of the same name.
+            for kind, cls in (("record", ir.RecordType), ("enum", ir.EnumType)):
+                xs = [v.ref for v in a if isinstance(v, cls)]
+                ys = [v.ref for v in b if isinstance(v, cls)]
+                if len(xs) == len(ys) == 1:
+                    yield kind, xs[0], ys[0]
+                else:
+                    yield from ((kind, x, x) for x in xs if x in ys)
 
 
 def check_record(check: Check, old: ir.Record, new: ir.Record) -> None:

@@ -122,7 +122,7 @@ _ALL: list[Rule] = [
     ),
     _rule("ENUM_VALUE_SAME_NAME", "an enum number keeps its name", {J, F}, PROTO),
     # -- protobuf files, options, services and extensions, after buf ------------------------------------
-    _rule("FILE_NO_DELETE", "a .proto file compared as a schema (no contract metadata) is not deleted", {F}, PROTO),
+    _rule("FILE_NO_DELETE", "a schema file without contract metadata (compared as a schema) is not deleted", {F}, BOTH),
     _rule("FILE_SAME_SYNTAX", "a file keeps its syntax (proto2, proto3)", {F}, PROTO),
     *(
         _rule(f"FILE_SAME_{option.upper()}", f"the file option {option} keeps its value", {F}, PROTO)
@@ -181,7 +181,13 @@ _ALL: list[Rule] = [
         "TYPE_NARROWED", "a property's type is not narrowed (null no longer allowed, int64 to int32)", {W, J, F}, JSON
     ),
     _rule("ENUM_NARROWED", "an enum does not lose values", {W, J, F}, JSON),
-    _rule("REF_CHANGED", "a $ref keeps pointing at the same definition", {W, J, F}, JSON),
+    _rule(
+        "REF_CHANGED",
+        "a $ref keeps pointing at the same definition (its generated class); whether the new one accepts the "
+        "same documents is checked on its properties",
+        {F},
+        JSON,
+    ),
     _rule("UNION_NARROWED", "a union (oneOf/anyOf) does not lose variants", {W, J, F}, JSON),
     # -- values the contract validates (both languages) ---------------------------------------------
     _rule("CONSTRAINT_TIGHTENED", "value constraints are not tightened (maxLength down, minimum up, ...)", {V}, BOTH),

@@ -74,7 +74,8 @@ def type_problems(old: ir.Type, new: ir.Type) -> list[Problem]:
 
 
 def _structural(problems: list[Problem]) -> list[Problem]:
-    return [p for p in problems if p[0] not in VALUE_RULES]
+    """Problems of shape: not values, and not a record or enum's name (their contents are compared apart)."""
+    return [p for p in problems if p[0] not in VALUE_RULES and p[0] != "REF_CHANGED"]
 
 
 def _from_union(old: ir.UnionType, new: ir.Type) -> list[Problem]:

@@ -25,7 +25,8 @@ def is_input(path: Path) -> bool:
 def load(
     files: Sequence[Path], proto_paths: Sequence[Path], diags: Diagnostics, schemas: bool = False
 ) -> list[ir.Contract]:
-    """``schemas``: compiled to compare versions, where a plain .proto file is a schema, not a contract."""
+    """``schemas``: compiled to compare versions, where a plain file is a schema, not a contract.
+    ``proto_paths``: the import roots of .proto files, and the folders plain JSON Schemas are named under."""
     proto_files = [f for f in files if f.suffix in PROTO_SUFFIXES]
     json_files = [f for f in files if f.name.endswith(JSON_SUFFIXES)]
     for f in files:
@@ -39,5 +40,5 @@ def load(
     if json_files:
         from codegen.frontends.jsonschema import load_jsonschema
 
-        contracts.extend(load_jsonschema(json_files, diags))
+        contracts.extend(load_jsonschema(json_files, diags, schemas, proto_paths))
     return sorted(contracts, key=lambda c: (c.name, c.version))

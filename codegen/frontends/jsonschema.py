@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urldefrag
 
 from codegen import ir, metadata
-from codegen.diagnostics import Diagnostics, Location
+from codegen.diagnostics import Diagnostics, Location, NotCompared
 from codegen.frontends.jsonschema_files import Refs, SchemaFile, Target, read_files
 from codegen.frontends.jsonschema_keywords import check_keywords
 from codegen.frontends.jsonschema_lower import ContractLowering, Hint, root_name
@@ -26,10 +26,21 @@ ROOT_SCHEMA_KEYWORDS = (
 )  # fmt: skip
 
 
-def load_jsonschema(files: Sequence[Path], diags: Diagnostics) -> list[ir.Contract]:
+def load_jsonschema(
+    files: Sequence[Path], diags: Diagnostics, schemas: bool = False, roots: Sequence[Path] = ()
+) -> list[ir.Contract]:
+    """One contract per contract file. With ``schemas`` (to compare versions, as `breaking` does), a file
+    without contract metadata is compiled as a schema instead, named by its path under the first of
+    ``roots`` (the input folders) that holds it: see ``_schema``."""
     schema_files = read_files(files, diags)
+    resolved_roots = [r.resolve() for r in roots]
+
+    def reporter(f: SchemaFile) -> Diagnostics:
+        plain = not (isinstance(f.doc, dict) and "x-contract" in f.doc)
+        return NotCompared(diags.items) if schemas and plain else diags
+
     for f in schema_files:
-        check_keywords(f, diags)
+        check_keywords(f, reporter(f))
     refs = Refs(schema_files)
     referenced = _referenced(schema_files, refs)
     contracts: list[ir.Contract] = []
@@ -37,12 +48,14 @@ def load_jsonschema(files: Sequence[Path], diags: Diagnostics) -> list[ir.Contra
         if not f.valid:
             continue  # its meta-schema errors say what to fix; lowering it would only echo them
         try:
-            if is_contract(f, referenced):
+            if isinstance(reporter(f), NotCompared) and f.uri not in referenced:
+                contracts.append(_schema(f, refs, reporter(f), resolved_roots))
+            elif is_contract(f, referenced):
                 contract = _contract(f, refs, diags)
                 if contract is not None:
                     contracts.append(contract)
             else:
-                _check_library(f, refs, diags)
+                _check_library(f, refs, reporter(f))
         except RecursionError:
             diags.report(Location(f.display, 1, 1), "E014", "schema nests too deeply to compile")
     return contracts
@@ -98,6 +111,38 @@ def _contract(f: SchemaFile, refs: Refs, diags: Diagnostics) -> ir.Contract | No
         location=where,
         diags=diags,
         title=title,
+    )
+
+
+def _schema(f: SchemaFile, refs: Refs, diags: Diagnostics, roots: Sequence[Path]) -> ir.Contract:
+    """A plain JSON Schema as `breaking` compares it: named by its path under its input folder (as stable
+    across versions as a protobuf import path), its root record (if the root is one) and every definition.
+    What the IR cannot represent is left out with a W020 (see ``NotCompared``)."""
+    lowering = ContractLowering(f, refs, diags)
+    node = Node(f.doc, f, "")
+    root_id = ""
+    if isinstance(f.doc, dict) and any(k in f.doc for k in ROOT_SCHEMA_KEYWORDS):
+        name = root_name(f, f.stem)
+        root_type = lowering.lower(node, Hint(name, name))
+        if isinstance(root_type, ir.RecordType):
+            root_id = root_type.ref
+        else:
+            message = "not compared: the root schema is no object with properties; its definitions are compared"
+            diags.report(Location(f.display, 1, 1), "W020", message)
+    lowering.lower_defs(f)
+    used = [g.display for g in lowering.files.values() if g is not f]
+    path = f.path.resolve()
+    root = next((r for r in roots if path.is_relative_to(r)), path.parent)
+    return ir.Contract(
+        name=path.relative_to(root).as_posix(),
+        version="0.0.0",
+        root=root_id,
+        records=lowering.result_records(),
+        enums=tuple(lowering.enums.values()),
+        source=ir.Source(ir.SchemaLanguage.JSON_SCHEMA, f.display, f.draft.name, (f.display, *sorted(used))),
+        location=Location(f.display, 1, 1),
+        title=f.doc["title"] if isinstance(f.doc, dict) and isinstance(f.doc.get("title"), str) else "",
+        has_metadata=False,
     )
 
 

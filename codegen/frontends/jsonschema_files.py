@@ -19,7 +19,7 @@ from urllib.parse import urldefrag, urljoin
 import jsonschema_rs
 import referencing.exceptions
 from referencing import Registry, Resource, Specification
-from referencing.jsonschema import DRAFT6, DRAFT7, DRAFT201909, DRAFT202012
+from referencing.jsonschema import DRAFT4, DRAFT6, DRAFT7, DRAFT201909, DRAFT202012
 
 from codegen.diagnostics import Diagnostics, Location, display_path
 from codegen.frontends.json_locations import Locator, join
@@ -55,8 +55,10 @@ DRAFTS = {
     "json-schema.org/draft-07/schema": Draft("draft-07", "Draft7Validator", DRAFT7),
     # draft-06 differs from draft-07 only by keywords draft-07 added: its schemas mean the same.
     "json-schema.org/draft-06/schema": Draft("draft-06", "Draft6Validator", DRAFT6),
+    # draft-04 is checked against its own meta-schema, then read as draft-07 (see ``_from_draft4``).
+    "json-schema.org/draft-04/schema": Draft("draft-04", "Draft4Validator", DRAFT4),
 }
-OLD_DRAFTS = ("json-schema.org/draft-04/schema", "json-schema.org/draft-03/schema")
+OLD_DRAFTS = ("json-schema.org/draft-03/schema",)
 
 
 @dataclass
@@ -98,7 +100,32 @@ def read_files(paths: Sequence[Path], diags: Diagnostics) -> list[SchemaFile]:
     files = [f for p in paths if (f := _read(p, diags)) is not None]
     for f in files:
         _validate(f, diags)
+        if f.draft.name == "draft-04" and f.valid:
+            _from_draft4(f.doc)
     return files
+
+
+def _from_draft4(node: Any, root: bool = True) -> None:
+    """A valid draft-04 schema, rewritten in place to mean the same in draft-07: a boolean
+    exclusiveMinimum/exclusiveMaximum qualifies minimum/maximum, where later drafts give the bound itself;
+    the root's ``id`` (its base URI; later ``$id``) is dropped, as inputs resolve against their own files.
+    Containers stay the same objects, so every location found for them still holds."""
+    if isinstance(node, list):
+        for item in node:
+            _from_draft4(item, root=False)
+        return
+    if not isinstance(node, dict):
+        return
+    for flag, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(node.get(flag), bool):  # a schema keyword: no property schema is a boolean in draft-04
+            if node[flag] and bound in node:
+                node[flag] = node.pop(bound)
+            else:
+                del node[flag]
+    if root and isinstance(node.get("id"), str):
+        del node["id"]
+    for value in node.values():
+        _from_draft4(value, root=False)
 
 
 def _read(path: Path, diags: Diagnostics) -> SchemaFile | None:
@@ -138,7 +165,7 @@ def _draft(doc: Any, display: str, locator: Locator, diags: Diagnostics) -> Draf
     line, col = locator.position("/$schema")
     if key in OLD_DRAFTS:
         message = (
-            f"$schema {uri!r}: draft-04 and older are not supported (boolean exclusiveMinimum, 'id'); "
+            f"$schema {uri!r}: draft-03 and older are not supported (required as a boolean, 'disallow'); "
             "move to draft-07 or 2020-12"
         )
     else:

@@ -137,3 +137,56 @@ def test_git_ref_compiles_only_changed_contracts_yet_sees_deletions(
     deleted.unlink()
     gone = CliRunner().invoke(cli, ["breaking", "contracts", "--against", "HEAD"])
     assert gone.exit_code == 100 and "CONTRACT_NO_DELETE" in gone.stdout
+
+
+PLAIN_SCHEMA = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "Pipeline config",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string"},
+        "steps": {"type": "array", "items": {"$ref": "#/definitions/step"}},
+        "env": {"type": "object", "patternProperties": {"^[A-Z_]+$": {"type": "string"}}},
+        "retries": {"type": "integer", "minimum": 0},
+    },
+    "definitions": {
+        "step": {
+            "type": "object",
+            "properties": {"run": {"type": "string"}, "image": {"type": "string"}},
+            "if": {"required": ["image"]},
+            "then": {"required": ["run"]},
+        }
+    },
+}
+
+
+def test_plain_json_schemas_compare_what_the_ir_holds(tmp_path: Path, in_dir: Callable[[Path], None]) -> None:
+    """A JSON Schema without contract metadata, with what no record type can hold (patternProperties,
+    if/then): `breaking` compares the rest, names what it leaves out (W020), and names files by path."""
+    import json
+
+    for side in ("previous", "current"):
+        (tmp_path / side / "ci").mkdir(parents=True)
+    (tmp_path / "previous" / "ci" / "pipeline.json").write_text(json.dumps(PLAIN_SCHEMA, indent=2))
+    changed = json.loads(json.dumps(PLAIN_SCHEMA))
+    del changed["properties"]["retries"]  # removed from a closed object: earlier documents are rejected
+    changed["definitions"]["task"] = changed["definitions"].pop("step")  # renamed: the same documents
+    changed["properties"]["steps"]["items"]["$ref"] = "#/definitions/task"
+    (tmp_path / "current" / "ci" / "pipeline.json").write_text(json.dumps(changed, indent=2))
+    in_dir(tmp_path)
+    result = CliRunner().invoke(cli, ["breaking", "current", "--against", "previous", "--category", "WIRE_JSON"])
+    assert result.exit_code == 100, result.output
+    findings = result.stdout.splitlines()
+    assert len(findings) == 1, findings
+    assert "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL" in findings[0] and '"retries"' in findings[0]
+    assert findings[0].startswith("current/ci/pipeline.json:")
+    not_compared = [line for line in result.stderr.splitlines() if " W020 not compared: " in line]
+    assert any("patternProperties" in line for line in not_compared), result.stderr
+    assert any("'if'" in line for line in not_compared), result.stderr
+
+    as_json = CliRunner().invoke(cli, ["breaking", "current", "--against", "previous", "--format", "json"])
+    names = {json.loads(line)["contract"] for line in as_json.stdout.splitlines()}
+    assert names == {"ci/pipeline.json"}  # named by path under the inputs, not by title
+    files = {json.loads(line)["rule"] for line in as_json.stdout.splitlines()}
+    assert "REF_CHANGED" in files  # the generated class's name changed: FILE only, not the documents

@@ -286,6 +286,45 @@ def test_draft07_tuple_and_definitions(tmp_path: Path) -> None:
     assert field(contracts[0], "pair").type == ir.TupleType((ir.ScalarType(S.STRING), ir.RecordType("P")))
 
 
+def test_draft04_is_read_as_draft07(tmp_path: Path) -> None:
+    """draft-04's boolean exclusiveMinimum/exclusiveMaximum qualify the bound; later drafts give the bound."""
+    doc = {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "id": "http://example.com/legacy.json",
+        "x-contract": META,
+        "type": "object",
+        "definitions": {"P": {"type": "object", "properties": {"n": {"type": "number"}}}},
+        "properties": {
+            "count": {"type": "integer", "minimum": 0, "exclusiveMinimum": True},
+            "ratio": {"type": "number", "maximum": 1, "exclusiveMaximum": False},
+            "p": {"$ref": "#/definitions/P"},
+        },
+        "required": ["count"],
+    }
+    contracts, problems = compile_docs(tmp_path, {"legacy.schema.json": doc})
+    assert problems == []
+    assert contracts[0].source.dialect == "draft-04"
+    count = field(contracts[0], "count").type
+    assert isinstance(count, ir.ScalarType)
+    assert (count.constraints.exclusive_minimum, count.constraints.minimum) == (0, None)
+    ratio = field(contracts[0], "ratio").type
+    assert isinstance(ratio, ir.ScalarType)
+    assert (ratio.constraints.maximum, ratio.constraints.exclusive_maximum) == (1, None)
+    assert field(contracts[0], "p").type == ir.RecordType("P")
+
+
+def test_draft04_meta_schema_errors_are_draft04s(tmp_path: Path) -> None:
+    """Validated against draft-04's own meta-schema before it is rewritten: a numeric exclusiveMinimum is
+    draft-06 spelling and wrong here."""
+    doc = {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "type": "object",
+        "properties": {"count": {"type": "integer", "exclusiveMinimum": 0}},
+    }
+    _, problems = compile_docs(tmp_path, {"bad.schema.json": doc})
+    assert any(p.startswith("E010 not a valid draft-04 schema") for p in problems), problems
+
+
 # -- errors, located -------------------------------------------------------------------------------
 
 
@@ -307,7 +346,7 @@ def test_errors_are_located_at_the_keyword(tmp_path: Path) -> None:
     ("doc", "expected"),
     [
         ({"type": "object", "properties": {"a": {"type": 5}}}, "E010"),
-        ({"$schema": "http://json-schema.org/draft-04/schema#", "type": "object"}, "E011"),
+        ({"$schema": "http://json-schema.org/draft-03/schema#", "type": "object"}, "E011"),
         ({"type": "object", "properties": {"a": {"propertyNames": {}}}}, "E012"),
         ({"type": "object", "properties": {"a": {"$ref": "#/$defs/Nope"}}}, "E013"),
         ({"type": "object", "properties": {"a": {"enum": ["a", 1]}}}, "E014"),
