@@ -375,7 +375,7 @@ class ContractLowering:
         base.kw.pop(keyword)
         # Keywords next to the union apply to every variant: merge them into each one.
         distribute = bool(base.type_bearing())
-        variants: list[ir.Type] = []
+        variants: dict[ir.Type, None] = {}  # an ordered set: a big union's duplicates cost one hash each
         has_null = False
         for i in range(len(where.value) if isinstance(where.value, list) else 0):
             variant = where.at(i)
@@ -389,12 +389,12 @@ class ContractLowering:
                 lowered = self.lower_view(merged, variant_hint)
             else:
                 lowered = self.lower(variant, variant_hint)
-            if lowered not in variants:
-                variants.append(lowered)
+            variants[lowered] = None
         if not variants:
             self.diags.report(where.location, "E014", f"{keyword} allows only null: add a variant with a type")
             return ir.JsonType()
-        result = variants[0] if len(variants) == 1 else self._union(variants, view, where)
+        kept = list(variants)
+        result = kept[0] if len(kept) == 1 else self._union(kept, view, where)
         return ir.NullableType(result) if has_null and not isinstance(result, ir.NullableType) else result
 
     def _is_null(self, variant: Node) -> bool:
