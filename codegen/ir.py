@@ -180,9 +180,8 @@ class Record:
     # detection needs them (a deleted field is wire-safe once its number is reserved).
     reserved_numbers: tuple[tuple[int, int], ...] = ()
     reserved_names: tuple[str, ...] = ()
-    # protobuf `extensions` ranges (inclusive) and the message options that change its wire or API.
+    # protobuf `extensions` ranges (inclusive), and an option that removes an accessor from generated code.
     extension_ranges: tuple[tuple[int, int], ...] = ()
-    message_set_wire_format: bool = False
     no_standard_descriptor_accessor: bool = False
 
 

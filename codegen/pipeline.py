@@ -109,7 +109,7 @@ def compile_files(
     schemas: bool = False,
 ) -> Compiled:
     """Compile input files already found by ``expand_inputs`` (whose diagnostics ``diags`` holds).
-    ``schemas``: to compare versions only, so plain .proto files are compiled as schemas (see frontends)."""
+    ``schemas``: to compare versions only, so plain schema files are compiled as schemas (see frontends)."""
     if not files and not diags.has_errors:
         shown = ", ".join(display_path(p) for p in config.inputs)
         diags.report(Location(shown), "E001", f"no .proto or .json contract found in {shown}")

@@ -36,7 +36,7 @@ class Loaded:
 
 
 def compile_current(config: Config, schemas: bool = True) -> Loaded:
-    """Compiled to be compared: plain .proto files count as schemas (every type in them), not contracts,
+    """Compiled to be compared: plain schema files (no contract metadata) count as schemas, not contracts,
     unless ``schemas`` is off to match a lock file (which holds what `generate` compiled)."""
     compiled = pipeline.compile_inputs(config, schemas=schemas)
     return Loaded(list(compiled.contracts), compiled.diagnostics.items)

@@ -34,13 +34,11 @@ def load_jsonschema(
     ``roots`` (the input folders) that holds it: see ``_schema``."""
     schema_files = read_files(files, diags)
     resolved_roots = [r.resolve() for r in roots]
-
-    def reporter(f: SchemaFile) -> Diagnostics:
-        plain = not (isinstance(f.doc, dict) and "x-contract" in f.doc)
-        return NotCompared(diags.items) if schemas and plain else diags
-
+    # Plain schemas compiled to be compared report what the IR cannot hold as W020, not as errors.
+    plain = {f.uri for f in schema_files if schemas and not (isinstance(f.doc, dict) and "x-contract" in f.doc)}
+    lenient = NotCompared(diags.items)
     for f in schema_files:
-        check_keywords(f, reporter(f))
+        check_keywords(f, lenient if f.uri in plain else diags)
     refs = Refs(schema_files)
     referenced = _referenced(schema_files, refs)
     contracts: list[ir.Contract] = []
@@ -48,14 +46,14 @@ def load_jsonschema(
         if not f.valid:
             continue  # its meta-schema errors say what to fix; lowering it would only echo them
         try:
-            if isinstance(reporter(f), NotCompared) and f.uri not in referenced:
-                contracts.append(_schema(f, refs, reporter(f), resolved_roots))
+            if f.uri in plain and f.uri not in referenced:
+                contracts.append(_schema(f, refs, lenient, resolved_roots))
             elif is_contract(f, referenced):
                 contract = _contract(f, refs, diags)
                 if contract is not None:
                     contracts.append(contract)
             else:
-                _check_library(f, refs, reporter(f))
+                _check_library(f, refs, lenient if f.uri in plain else diags)
         except RecursionError:
             diags.report(Location(f.display, 1, 1), "E014", "schema nests too deeply to compile")
     return contracts

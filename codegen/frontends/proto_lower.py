@@ -252,7 +252,6 @@ class ContractLowering:
             reserved_numbers=tuple((r.start, r.end - 1) for r in msg.reserved_range),
             reserved_names=tuple(msg.reserved_name),
             extension_ranges=tuple((r.start, r.end - 1) for r in msg.extension_range),
-            message_set_wire_format=msg.options.message_set_wire_format,
             no_standard_descriptor_accessor=msg.options.no_standard_descriptor_accessor,
         )
 

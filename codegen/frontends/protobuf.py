@@ -251,11 +251,12 @@ def _contract(
 
 def _schema(pf: ProtoFile, index: dict[str, TypeEntry], schema: OptionSchema, diags: Diagnostics) -> ir.Contract:
     """A plain .proto file as `buf breaking` sees it: every message and enum declared in it, named by full
-    name, the unit named by its import path (unique, unlike its stem). Imported or not, each file is its
-    own unit, so a shared file's changes are found once; extensions are left out (no rule covers them)."""
+    name, plus its options, services and extensions (on ``ir.Source``); the unit is named by its import
+    path (unique, unlike its stem). Imported or not, each file is its own unit, so a shared file's changes
+    are found once."""
     lowering = ContractLowering(index, "", schema, diags, only=pf)
     lowering.run(n for n, e in index.items() if e.file is pf and not (e.message and e.message.options.map_entry))
-    where = pf.loc((FILE_SYNTAX,)) if pf.proto.syntax else Location(pf.display, 1, 1)
+    where = pf.loc((FILE_SYNTAX,))
     return ir.Contract(
         name=pf.proto.name,
         version="0.0.0",
