@@ -270,6 +270,15 @@ class SchemaLanguage(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class ProtoOption:
+    """A protobuf file option set to something other than its default, its value as text."""
+
+    name: str  # "go_package", "java_multiple_files", "optimize_for"
+    value: str  # "example.com/x", "true", "SPEED"
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
 class ProtoMethod:
     """A protobuf rpc: what a client of the service depends on."""
 
@@ -308,7 +317,7 @@ class Source:
     package: str | None = None  # protobuf package
     # Facts of the main .proto file that breaking-change rules compare (after buf's FILE category):
     # the file options set, by option name with the value as text; services; extensions.
-    options: tuple[tuple[str, str], ...] = ()
+    options: tuple[ProtoOption, ...] = ()
     services: tuple[ProtoService, ...] = ()
     extensions: tuple[ProtoExtension, ...] = ()
 

@@ -19,12 +19,13 @@ def check_file(check: Check) -> None:
     where = check.current.location
     if was.dialect != now.dialect:
         check.report("FILE_SAME_SYNTAX", where, f'file syntax changed from "{was.dialect}" to "{now.dialect}"')
-    before, after = dict(was.options), dict(now.options)
+    before, after = {o.name: o for o in was.options}, {o.name: o for o in now.options}
     for option in FILE_OPTION_RULES:
         a, b = before.get(option), after.get(option)  # None: protobuf's default
-        if a != b:
-            shown = " to ".join(f'"{v}"' if v is not None else "the default" for v in (a, b))
-            check.report(f"FILE_SAME_{option.upper()}", where, f"file option {option} changed from {shown}")
+        if (a and a.value) != (b and b.value):
+            shown = " to ".join(f'"{o.value}"' if o is not None else "the default" for o in (a, b))
+            at = b.location if b is not None else where  # an option set to its default has no line left
+            check.report(f"FILE_SAME_{option.upper()}", at, f"file option {option} changed from {shown}")
     _services(check)
     _extensions(check)
 
@@ -136,7 +137,7 @@ def _utf8(contract: ir.Contract) -> str:
 
 def _java_utf8(contract: ir.Contract) -> str:
     """Java verifies UTF-8 in proto3 strings, and in proto2 ones only under java_string_check_utf8."""
-    checked = dict(contract.source.options).get("java_string_check_utf8") == "true"
+    checked = any(o.name == "java_string_check_utf8" and o.value == "true" for o in contract.source.options)
     return "VERIFY" if checked or contract.source.dialect == "proto3" else "NONE"
 
 

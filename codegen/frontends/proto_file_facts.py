@@ -14,7 +14,7 @@ from codegen import ir
 from codegen.compat.rules import FILE_OPTION_RULES
 from codegen.frontends.proto_lower import FILE_EXTENSION, MSG_EXTENSION, MSG_NESTED, ProtoFile
 
-FILE_SERVICE, SERVICE_METHOD = 6, 2
+FILE_OPTIONS, FILE_SERVICE, FILE_SYNTAX, SERVICE_METHOD = 8, 6, 12, 2
 # File options whose change changes generated code (buf's FILE_SAME_<OPTION> rules), and the one behind
 # FIELD_SAME_JAVA_UTF8_VALIDATION. Kept only when they differ from protobuf's default, so that an option
 # spelled out with its default value equals one left unset.
@@ -22,12 +22,14 @@ TRACKED_OPTIONS = (*FILE_OPTION_RULES, "java_string_check_utf8")
 _DEFAULTS = descriptor_pb2.FileOptions()
 
 
-def file_options(proto: descriptor_pb2.FileDescriptorProto) -> tuple[tuple[str, str], ...]:
+def file_options(pf: ProtoFile) -> tuple[ir.ProtoOption, ...]:
     out = []
     for name in TRACKED_OPTIONS:
-        value = getattr(proto.options, name)
+        value = getattr(pf.proto.options, name)
         if value != getattr(_DEFAULTS, name):
-            out.append((name, option_text(name, value)))
+            number = descriptor_pb2.FileOptions.DESCRIPTOR.fields_by_name[name].number
+            where = pf.loc_or((FILE_OPTIONS, number), (FILE_SYNTAX,))
+            out.append(ir.ProtoOption(name, option_text(name, value), where))
     return tuple(out)
 
 
@@ -93,7 +95,7 @@ def source(pf: ProtoFile, files: tuple[str, ...]) -> ir.Source:
         pf.syntax,
         files,
         pf.proto.package or None,
-        options=file_options(pf.proto),
+        options=file_options(pf),
         services=services(pf),
         extensions=extensions(pf),
     )
