@@ -92,7 +92,7 @@ class Locator:
 
     def _index(self) -> dict[str, int]:
         if self._values is None:
-            self._lines = [0] + [i + 1 for i, ch in enumerate(self._text) if ch == "\n"]
+            self._lines = _line_starts(self._text)
             self._values = self._build()
         return self._values
 
@@ -123,6 +123,16 @@ class Locator:
                 self._keys[child_pointer] = _key_start(text, offset)
             if isinstance(child, list):
                 self._assign(child_pointer, child, starts, values, text)
+
+
+def _line_starts(text: str) -> list[int]:
+    """Offsets at which lines start (str.find hops from newline to newline, no per-character loop)."""
+    starts, find = [0], text.find
+    i = find("\n")
+    while i != -1:
+        starts.append(i + 1)
+        i = find("\n", i + 1)
+    return starts
 
 
 def _key_start(text: str, value_start: int) -> int:

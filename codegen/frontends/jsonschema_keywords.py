@@ -90,28 +90,32 @@ def _subschemas(pointer: str, node: dict[str, Any], f: SchemaFile) -> list[tuple
 
 def _check_node(f: SchemaFile, pointer: str, node: dict[str, Any], diags: Diagnostics) -> None:
     for key, value in node.items():
-        where = f.loc(join(pointer, key))
-        if key in OURS:
-            problem = _our_keyword_problem(key, value, pointer)
-            if problem:
-                diags.report(where, "E015", problem)
-        elif key == "discriminator" and not (isinstance(value, dict) and isinstance(value.get("propertyName"), str)):
-            diags.report(where, "E015", "discriminator must be an object with a string 'propertyName'")
-        elif key in REFUSED:
-            diags.report(where, "E012", f"keyword '{key}' is not supported: {REFUSED[key]}")
-        elif key == "prefixItems" and not f.draft.modern:
-            diags.report(where, "E012", f"keyword 'prefixItems' is not part of {f.draft.name}: use array-form items")
-        elif key == "additionalItems" and value is not False:
-            message = "keyword 'additionalItems' with a schema is not supported: a tuple's items are all listed"
-            diags.report(where, "E012", message)
-        elif key not in HONOURED and key not in IGNORED and not key.startswith("x-"):
-            message = f"unknown keyword '{key}' is ignored (custom keywords must start with 'x-')"
-            diags.report(where, "W011", message)
+        problem = _keyword_problem(f, pointer, key, value)
+        if problem is not None:
+            diags.report(f.loc(join(pointer, key)), *problem)  # located only when reported: it costs a scan
     if "$ref" in node and not f.draft.modern:
         for key in node:
             if key not in ANNOTATIONS and key not in ("$ref", "$defs", "definitions") and key not in REFUSED:
                 message = f"keyword '{key}' next to $ref is ignored by {f.draft.name}: wrap both in allOf"
                 diags.report(f.loc(join(pointer, key)), "E012", message)
+
+
+def _keyword_problem(f: SchemaFile, pointer: str, key: str, value: Any) -> tuple[str, str] | None:
+    """(code, message) for a keyword of ours that is malformed, or one refused or unknown."""
+    if key in OURS:
+        problem = _our_keyword_problem(key, value, pointer)
+        return ("E015", problem) if problem else None
+    if key == "discriminator" and not (isinstance(value, dict) and isinstance(value.get("propertyName"), str)):
+        return "E015", "discriminator must be an object with a string 'propertyName'"
+    if key in REFUSED:
+        return "E012", f"keyword '{key}' is not supported: {REFUSED[key]}"
+    if key == "prefixItems" and not f.draft.modern:
+        return "E012", f"keyword 'prefixItems' is not part of {f.draft.name}: use array-form items"
+    if key == "additionalItems" and value is not False:
+        return "E012", "keyword 'additionalItems' with a schema is not supported: a tuple's items are all listed"
+    if key not in HONOURED and key not in IGNORED and not key.startswith("x-"):
+        return "W011", f"unknown keyword '{key}' is ignored (custom keywords must start with 'x-')"
+    return None
 
 
 def _our_keyword_problem(key: str, value: Any, pointer: str) -> str | None:
