@@ -71,11 +71,14 @@ def load_protobuf(
     proto_files = {fp.name: ProtoFile(fp, *_display(fp.name, roots)) for fp in file_set.file}
     index = index_types(proto_files.values())
     imported = {dep for i in inputs for dep in proto_files[i.name].proto.dependency}
+    options = {i.name: extension(proto_files[i.name].proto.options, schema.contract) for i in inputs}
+    # Files a contract imports, directly or not, are compared inside that contract, not once more alone.
+    in_contracts = _imports_of([n for n, o in options.items() if o is not None], proto_files) if schemas else set()
     contracts = []
     for i in inputs:
         pf = proto_files[i.name]
-        option = extension(pf.proto.options, schema.contract)
-        if option is None and schemas and pf.syntax != "editions":
+        option = options[i.name]
+        if option is None and schemas and pf.syntax != "editions" and i.name not in in_contracts:
             contracts.append(_schema(pf, index, schema, diags))
             continue
         _check_unsupported(pf, diags)
@@ -86,6 +89,18 @@ def load_protobuf(
         if contract is not None:
             contracts.append(contract)
     return contracts
+
+
+def _imports_of(names: Sequence[str], files: dict[str, ProtoFile]) -> set[str]:
+    """Every file the named files import, transitively."""
+    seen: set[str] = set()
+    todo = [dep for n in names for dep in files[n].proto.dependency]
+    while todo:
+        name = todo.pop()
+        if name not in seen and name in files:
+            seen.add(name)
+            todo.extend(files[name].proto.dependency)
+    return seen
 
 
 # -- running protoc ---------------------------------------------------------------------------------

@@ -190,3 +190,15 @@ def test_plain_json_schemas_compare_what_the_ir_holds(tmp_path: Path, in_dir: Ca
     assert names == {"ci/pipeline.json"}  # named by path under the inputs, not by title
     files = {json.loads(line)["rule"] for line in as_json.stdout.splitlines()}
     assert "REF_CHANGED" in files  # the generated class's name changed: FILE only, not the documents
+
+
+def test_a_library_change_is_reported_once(tmp_path: Path, in_dir: Callable[[Path], None]) -> None:
+    """A plain file that a contract imports is compared inside that contract, not once more as a schema."""
+    repo = _repo(tmp_path)
+    in_dir(repo)
+    _edit(repo / "contracts/orders/common/address.proto", "string city = 2;", "int64 city = 2;")
+    result = CliRunner().invoke(cli, ["breaking", "contracts", "--against", "HEAD", "--category", "WIRE"])
+    assert result.exit_code == 100, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("contracts/orders/common/address.proto:19:3: FIELD_WIRE_COMPATIBLE_TYPE")
