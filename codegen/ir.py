@@ -145,6 +145,7 @@ class ProtoField:
     packed: bool = False
     ctype: str = ""  # the ctype option when set ("CORD", "STRING_PIECE"): generated C++ changes with it
     jstype: str = ""  # the jstype option when set ("JS_STRING", "JS_NUMBER"): generated JavaScript changes
+    utf8_validation: str = ""  # string fields: "VERIFY" (proto3, editions' default) or "NONE" (proto2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +184,7 @@ class Record:
     # protobuf `extensions` ranges (inclusive), and an option that removes an accessor from generated code.
     extension_ranges: tuple[tuple[int, int], ...] = ()
     no_standard_descriptor_accessor: bool = False
+    json_best_effort: bool = False  # protobuf JSON support only best effort (proto2, LEGACY_BEST_EFFORT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +217,10 @@ class Enum:
     # protobuf `reserved` in an enum: numbers as inclusive (start, end) ranges, and names.
     reserved_numbers: tuple[tuple[int, int], ...] = ()
     reserved_names: tuple[str, ...] = ()
+    # protobuf: a closed enum (proto2, or `enum_type = CLOSED`) rejects unknown numbers; JSON support that
+    # is only best effort (proto2, or `json_format = LEGACY_BEST_EFFORT`).
+    closed: bool = False
+    json_best_effort: bool = False
 
 
 class Compatibility(enum.Enum):

@@ -140,3 +140,38 @@ def test_docs_changelog_comes_from_the_lock(project: Path) -> None:
     page = (project / "generated" / "docs" / "md" / "invoices.md").read_text()
     assert "1.0.0" in page and "2.0.0" in page
     assert "FIELD_NO_DELETE" in page and "amount\\_cents" in page  # the removed field, Markdown-escaped
+
+
+def _as_format_1(node: object) -> object:
+    """A lock as the compiler wrote it before resolving protobuf features per element."""
+    if isinstance(node, dict):
+        dropped = {"closed", "json_best_effort", "utf8_validation"}
+        return {k: _as_format_1(v) for k, v in node.items() if k not in dropped}
+    if isinstance(node, list):
+        return [_as_format_1(x) for x in node]
+    return node
+
+
+@pytest.mark.parametrize("syntax", ["proto2", "proto3"])
+def test_a_lock_from_before_resolved_features_still_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syntax: str
+) -> None:
+    """Upgrading the compiler must not turn an unchanged contract into a breaking change: a format-1 lock
+    gets the features its syntax gave (proto2: closed enums, no UTF-8 check, best-effort JSON)."""
+    label = "optional " if syntax == "proto2" else ""
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "things.proto").write_text(
+        f'syntax = "{syntax}";\npackage things.v1;\nenum Kind {{ KIND_A = 0; KIND_B = 1; }}\n'
+        f"message Thing {{ {label}string name = 1; {label}Kind kind = 2; }}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run().exit_code == 0
+    lock = tmp_path / "contracts.lock.json"
+    doc = _as_format_1(json.loads(lock.read_text()))
+    assert isinstance(doc, dict)
+    doc["lock_format"] = 1
+    lock.write_text(json.dumps(doc))
+    assert read_lock(lock)[0].enums[0].closed is (syntax == "proto2")
+    result = CliRunner().invoke(main, ["check", "--emit", "python"])
+    assert result.exit_code == 0, result.output
+    assert "VERSION_" not in result.output

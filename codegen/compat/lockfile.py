@@ -22,7 +22,10 @@ from codegen import ir
 from codegen.compat.versions_order import version_key
 from codegen.diagnostics import Location
 
-LOCK_FORMAT = 1
+LOCK_FORMAT = 2
+# Format 1 predates the protobuf features the IR now resolves per element (UTF-8 validation, closed enums,
+# JSON support); those locks are read with the values their syntax gave, as the compiler then derived them.
+READABLE_FORMATS = (1, 2)
 LOCK_NAME = "contracts.lock.json"
 _NODES: dict[str, type[Any]] = {
     name: obj for name, obj in vars(ir).items() if isinstance(obj, type) and dataclasses.is_dataclass(obj)
@@ -73,7 +76,11 @@ def read_lock(path: Path) -> list[ir.Contract]:
         doc = msgspec.json.decode(path.read_bytes())
     except (OSError, msgspec.DecodeError) as exc:
         raise LockError(f"cannot read lock file {path}: {exc}") from None
-    if not isinstance(doc, dict) or doc.get("lock_format") != LOCK_FORMAT or not isinstance(doc.get("contracts"), dict):
+    if (
+        not isinstance(doc, dict)
+        or doc.get("lock_format") not in READABLE_FORMATS
+        or not isinstance(doc.get("contracts"), dict)
+    ):
         raise LockError(f"{path} is not a contracts lock file (format {LOCK_FORMAT})")
     out: list[ir.Contract] = []
     try:
@@ -82,10 +89,31 @@ def read_lock(path: Path) -> list[ir.Contract]:
                 node = from_jsonable(entry["ir"])
                 if not isinstance(node, ir.Contract):
                     raise LockError(f"{path}: entry is not a contract")
-                out.append(node)
+                out.append(node if doc["lock_format"] >= 2 else _syntax_features(node))
     except (KeyError, TypeError, ValueError) as exc:
         raise LockError(f"{path}: malformed entry: {exc}") from None
     return out
+
+
+def _syntax_features(contract: ir.Contract) -> ir.Contract:
+    """A format-1 protobuf contract with the features of its syntax filled in (proto2 or proto3)."""
+    if contract.source.language is not ir.SchemaLanguage.PROTOBUF:
+        return contract
+    proto2 = contract.source.dialect == "proto2"
+
+    def field(f: ir.Field) -> ir.Field:
+        if f.proto is None or f.proto.proto_type != "string":
+            return f
+        return dataclasses.replace(
+            f, proto=dataclasses.replace(f.proto, utf8_validation="NONE" if proto2 else "VERIFY")
+        )
+
+    records = tuple(
+        dataclasses.replace(r, json_best_effort=proto2, fields=tuple(field(f) for f in r.fields))
+        for r in contract.records
+    )
+    enums = tuple(dataclasses.replace(e, closed=proto2, json_best_effort=proto2) for e in contract.enums)
+    return dataclasses.replace(contract, records=records, enums=enums)
 
 
 def from_jsonable(data: object) -> object:

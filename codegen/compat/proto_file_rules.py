@@ -4,6 +4,7 @@ the per-type rules that follow from the syntax, after buf's FILE category.
 buf's semantics, checked against it on fixtures: proto3 types support JSON fully (ALLOW) and proto2 types
 on a best-effort basis, so only proto3 -> proto2 loses JSON support; proto2 enums are closed and proto3
 enums open; proto3 verifies UTF-8 in strings and proto2 does not (Java: unless java_string_check_utf8).
+Editions set each of these per element (features); the IR carries the resolved values.
 """
 
 from __future__ import annotations
@@ -78,9 +79,10 @@ def _extensions(check: Check) -> None:
 
 
 def check_record(check: Check, old: ir.Record, new: ir.Record) -> None:
-    if _loses_json(check):
-        message = f"{new.id} JSON support changed from full (proto3) to best effort (proto2)"
-        check.report("MESSAGE_SAME_JSON_FORMAT", new.location, message)
+    if new.json_best_effort and not old.json_best_effort:
+        check.report(
+            "MESSAGE_SAME_JSON_FORMAT", new.location, f"{new.id} JSON support changed from full to best effort"
+        )
     if new.no_standard_descriptor_accessor and not old.no_standard_descriptor_accessor:
         check.report(
             "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
@@ -94,24 +96,23 @@ def check_record(check: Check, old: ir.Record, new: ir.Record) -> None:
 
 
 def check_enum(check: Check, old: ir.Enum, new: ir.Enum) -> None:
-    was, now = (_enum_kind(c) for c in (check.previous, check.current))
-    if was != now:
+    if old.closed != new.closed:
+        was, now = ("closed" if e.closed else "open" for e in (old, new))
         check.report("ENUM_SAME_TYPE", new.location, f"{new.id} changed from {was} to {now}")
-    if _loses_json(check):
-        message = f"{new.id} JSON support changed from full (proto3) to best effort (proto2)"
-        check.report("ENUM_SAME_JSON_FORMAT", new.location, message)
+    if new.json_best_effort and not old.json_best_effort:
+        check.report("ENUM_SAME_JSON_FORMAT", new.location, f"{new.id} JSON support changed from full to best effort")
 
 
 def check_field(check: Check, record: ir.Record, a: ir.Field, b: ir.Field) -> None:
     assert a.proto is not None and b.proto is not None
     label = f"field {b.proto.number} of {record.id}"
     if a.proto.proto_type == b.proto.proto_type == "string":
-        was, now = (_utf8(c) for c in (check.previous, check.current))
+        was, now = a.proto.utf8_validation, b.proto.utf8_validation
         if was != now:
             check.report(
                 "FIELD_SAME_UTF8_VALIDATION", b.location, f"{label} changed UTF-8 validation from {was} to {now}"
             )
-        was, now = (_java_utf8(c) for c in (check.previous, check.current))
+        was, now = _java_utf8(check.previous, a), _java_utf8(check.current, b)
         if was != now:
             message = f"{label} changed Java UTF-8 validation from {was} to {now}"
             check.report("FIELD_SAME_JAVA_UTF8_VALIDATION", b.location, message)
@@ -123,22 +124,14 @@ def check_field(check: Check, record: ir.Record, a: ir.Field, b: ir.Field) -> No
         check.report("FIELD_SAME_JSTYPE", b.location, f"{label} changed jstype from {was} to {now}")
 
 
-def _loses_json(check: Check) -> bool:
-    return check.previous.source.dialect == "proto3" and check.current.source.dialect == "proto2"
-
-
-def _enum_kind(contract: ir.Contract) -> str:
-    return "closed" if contract.source.dialect == "proto2" else "open"
-
-
-def _utf8(contract: ir.Contract) -> str:
-    return "NONE" if contract.source.dialect == "proto2" else "VERIFY"
-
-
-def _java_utf8(contract: ir.Contract) -> str:
-    """Java verifies UTF-8 in proto3 strings, and in proto2 ones only under java_string_check_utf8."""
+def _java_utf8(contract: ir.Contract, f: ir.Field) -> str:
+    """Java checks UTF-8 where the field's own validation does (proto3, editions), and in proto2 strings only
+    under the java_string_check_utf8 file option."""
+    assert f.proto is not None
+    if contract.source.dialect != "proto2":
+        return f.proto.utf8_validation
     checked = any(o.name == "java_string_check_utf8" and o.value == "true" for o in contract.source.options)
-    return "VERIFY" if checked or contract.source.dialect == "proto3" else "NONE"
+    return "VERIFY" if checked else "NONE"
 
 
 def covered(start: int, end: int, ranges: tuple[tuple[int, int], ...]) -> bool:

@@ -81,7 +81,7 @@ def _field(check: Check, record: ir.Record, a: ir.Field, b: ir.Field) -> None:
         was, now = (f'oneof "{x}"' if x else "no oneof" for x in (a.oneof, b.oneof))
         check.report("FIELD_SAME_ONEOF", where, f"{label} moved from {was} to {now}")
     old_default, new_default = _default(check.previous, a), _default(check.current, b)
-    if check.previous.source.dialect == "proto2" and old_default != new_default:
+    if check.previous.source.dialect != "proto3" and old_default != new_default:  # proto3 has no defaults
         message = f"{label} changed default from {old_default!r} to {new_default!r}"
         check.report("FIELD_SAME_DEFAULT", where, message)
     for rule, message in type_problems(a.type, b.type):
@@ -165,7 +165,7 @@ def cardinality(contract: ir.Contract, f: ir.Field) -> str:
         return "map"
     if isinstance(f.type, ir.ArrayType):
         return "repeated"
-    if f.required and contract.source.dialect == "proto2":
+    if f.required and contract.source.dialect != "proto3":  # proto2 `required`, editions LEGACY_REQUIRED
         return "required"
     if isinstance(f.type, ir.NullableType):
         return "optional with explicit presence"
@@ -178,7 +178,9 @@ def _cardinality(check: Check, label: str, a: ir.Field, b: ir.Field) -> None:
         return
     message = f'{label} changed cardinality from "{old}" to "{new}"'
     check.report("FIELD_SAME_CARDINALITY", b.location, message)
-    if (old in ("map", "repeated")) != (new in ("map", "repeated")):
+    # Singular and repeated read each other's data wrongly; a field that turns required (or stops being
+    # required) fails the parse of data written without it (as buf judges: both are wire breaks).
+    if (old in ("map", "repeated")) != (new in ("map", "repeated")) or (old == "required") != (new == "required"):
         check.report("FIELD_WIRE_COMPATIBLE_CARDINALITY", b.location, message)
         check.report("FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY", b.location, message)
 

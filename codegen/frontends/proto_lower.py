@@ -19,6 +19,7 @@ from google.protobuf import descriptor_pb2
 from codegen import ir
 from codegen.constraints import default_violation
 from codegen.diagnostics import Diagnostics, Location
+from codegen.frontends.proto_features import Features, resolve
 from codegen.frontends.proto_options import FIELD_EXT_NUMBER, OptionSchema, extension, to_python
 from codegen.metadata import check_classification
 
@@ -253,10 +254,12 @@ class ContractLowering:
             reserved_names=tuple(msg.reserved_name),
             extension_ranges=tuple((r.start, r.end - 1) for r in msg.extension_range),
             no_standard_descriptor_accessor=msg.options.no_standard_descriptor_accessor,
+            json_best_effort=self._features(f, entry.path).json_format == "LEGACY_BEST_EFFORT",
         )
 
     def _enum(self, entry: TypeEntry, en: descriptor_pb2.EnumDescriptorProto) -> ir.Enum:
         f = entry.file
+        features = self._features(f, entry.path)
         values = tuple(
             ir.EnumValue(
                 name=v.name,
@@ -277,6 +280,8 @@ class ContractLowering:
             proto_full_name=entry.full_name,
             reserved_numbers=tuple((r.start, r.end) for r in en.reserved_range),  # inclusive already
             reserved_names=tuple(en.reserved_name),
+            closed=features.enum_type == "CLOSED",
+            json_best_effort=features.json_format == "LEGACY_BEST_EFFORT",
         )
 
     # -- fields ---------------------------------------------------------------------------------
@@ -289,6 +294,7 @@ class ContractLowering:
         rules = self._rules(fp)
         rules_at = f.loc_or((*path, OPTIONS, FIELD_EXT_NUMBER), path) if rules else where
         repeated = fp.label == FDP.LABEL_REPEATED
+        features = self._features(f, path)
         elem = self._apply_scalar_rules(shape.elem, fp.name, rules, rules_at)
         real_oneof = fp.HasField("oneof_index") and not fp.proto3_optional
         kind_changed = isinstance(elem, ir.ScalarType) and elem.kind is not getattr(shape.elem, "kind", None)
@@ -298,10 +304,10 @@ class ContractLowering:
             type_, default = ir.MapType(shape.map_key, elem), {}
         elif repeated:
             type_, default = _array(elem, rules), []
-        elif fp.label == FDP.LABEL_REQUIRED:
+        elif fp.label == FDP.LABEL_REQUIRED or features.field_presence == "LEGACY_REQUIRED":
             type_, required, has_default = elem, True, fp.HasField("default_value")
             default = _parse_default(fp, shape.zero) if has_default else None
-        elif self._has_presence(f, fp, real_oneof):
+        elif self._has_presence(fp, real_oneof, features):
             type_ = elem if isinstance(elem, ir.NullableType | ir.JsonType) else ir.NullableType(elem)
             default = _parse_default(fp, shape.zero) if fp.HasField("default_value") else None
         elif kind_changed:
@@ -309,7 +315,7 @@ class ContractLowering:
             type_, required, has_default, default = elem, True, False, None
         else:
             type_ = elem
-        implicit = not required and (repeated or not self._has_presence(f, fp, real_oneof))
+        implicit = not required and (repeated or not self._has_presence(fp, real_oneof, features))
         if implicit and default_violation(type_, default) is not None:
             # The zero value ("", [], 0) breaks the field's own rules (an email, min_items 1, a minimum):
             # the field must be set, and every target says so (records, SQL NOT NULL, docs).
@@ -333,16 +339,20 @@ class ContractLowering:
                 number=fp.number,
                 proto_type=TYPE_NAMES[fp.type],
                 json_name=fp.json_name or fp.name,
-                packed=repeated and fp.type in PACKABLE and _packed(f, fp),
+                packed=repeated and fp.type in PACKABLE and _packed(fp, features),
                 ctype=_option_name(fp.options, "ctype", FieldOptions.CType),
                 jstype=_option_name(fp.options, "jstype", FieldOptions.JSType),
+                utf8_validation=features.utf8_validation if fp.type == FDP.TYPE_STRING else "",
             ),
         )
 
-    def _has_presence(self, f: ProtoFile, fp: FDP, real_oneof: bool) -> bool:
-        if real_oneof or fp.proto3_optional or fp.type == FDP.TYPE_MESSAGE:
+    def _has_presence(self, fp: FDP, real_oneof: bool, features: Features) -> bool:
+        if real_oneof or fp.proto3_optional or fp.type in (FDP.TYPE_MESSAGE, FDP.TYPE_GROUP):
             return True
-        return f.syntax == "proto2" and fp.label == FDP.LABEL_OPTIONAL
+        return fp.label == FDP.LABEL_OPTIONAL and features.field_presence != "IMPLICIT"
+
+    def _features(self, f: ProtoFile, path: Path_) -> Features:
+        return resolve(f.proto, f.syntax, path)
 
     def _shape(self, fp: FDP, where: Location) -> _Shape | None:
         """The element type of a field (the value type for maps); None after reporting an error."""
@@ -486,10 +496,10 @@ def _option_name(options: Any, name: str, values: Any) -> str:
     return str(values.Name(value)) if options.HasField(name) and value != 0 else ""
 
 
-def _packed(f: ProtoFile, fp: FDP) -> bool:
+def _packed(fp: FDP, features: Features) -> bool:
     if fp.options.HasField("packed"):
         return fp.options.packed
-    return f.syntax == "proto3"
+    return features.repeated_field_encoding == "PACKED"
 
 
 def _example(raw: str, elem: ir.Type, repeated: bool) -> ir.JsonValue:

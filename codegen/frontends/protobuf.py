@@ -78,7 +78,7 @@ def load_protobuf(
     for i in inputs:
         pf = proto_files[i.name]
         option = options[i.name]
-        if option is None and schemas and pf.syntax != "editions" and i.name not in in_contracts:
+        if option is None and schemas and i.name not in in_contracts:
             contracts.append(_schema(pf, index, schema, diags))
             continue
         _check_unsupported(pf, diags)

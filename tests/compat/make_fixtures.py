@@ -176,8 +176,67 @@ PLAIN_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
         [],
     ),
     "plain_rpc_unstreamed": ([("returns (stream Thing)", "returns (Thing)")], []),
+    "plain_field_made_required": ([("  optional string q = 1;", "  required string q = 1;")], []),
+    "plain_field_no_longer_required": ([], [("  optional string q = 1;", "  required string q = 1;")]),
     "plain_proto2_to_proto3": (TO_PROTO3, []),
     "plain_proto3_to_proto2": ([], TO_PROTO3),
+}
+# Editions: features set per file, message, enum or field decide presence, enum openness, JSON and UTF-8.
+EDITIONS_BASE = """\
+edition = "2023";
+
+package acme.editions.v1;
+
+option features.field_presence = IMPLICIT;
+
+enum Kind {
+  KIND_A = 0;
+  KIND_B = 1;
+}
+
+message Thing {
+  string name = 1;
+  int64 count = 2 [features.field_presence = EXPLICIT];
+  repeated int32 codes = 3;
+  Kind kind = 4 [features.field_presence = EXPLICIT];
+  Thing child = 5;
+}
+"""
+# The same schema written in proto3, as it was before a migration to editions.
+EDITIONS_AS_PROTO3: list[Edit] = [
+    ('edition = "2023";', 'syntax = "proto3";'),
+    ("option features.field_presence = IMPLICIT;\n\n", ""),
+    ("  int64 count = 2 [features.field_presence = EXPLICIT];", "  optional int64 count = 2;"),
+    ("  Kind kind = 4 [features.field_presence = EXPLICIT];", "  optional Kind kind = 4;"),
+]
+EDITIONS_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
+    "editions_clean": ([], []),
+    "editions_from_proto3": ([], EDITIONS_AS_PROTO3),
+    "editions_presence_explicit": ([("option features.field_presence = IMPLICIT;\n\n", "")], []),
+    "editions_enum_closed": ([("enum Kind {\n", "enum Kind {\n  option features.enum_type = CLOSED;\n")], []),
+    "editions_json_best_effort": (
+        [
+            (
+                "option features.field_presence = IMPLICIT;",
+                "option features.field_presence = IMPLICIT;\noption features.json_format = LEGACY_BEST_EFFORT;",
+            )
+        ],
+        [],
+    ),
+    "editions_utf8_none": ([("  string name = 1;", "  string name = 1 [features.utf8_validation = NONE];")], []),
+    "editions_legacy_required": (
+        [
+            (
+                "int64 count = 2 [features.field_presence = EXPLICIT];",
+                "int64 count = 2 [features.field_presence = LEGACY_REQUIRED];",
+            )
+        ],
+        [],
+    ),
+    "editions_unpacked": (
+        [("  repeated int32 codes = 3;", "  repeated int32 codes = 3 [features.repeated_field_encoding = EXPANDED];")],
+        [],
+    ),
 }
 # Cases whose current version is another file: the previous file is deleted.
 RENAMED_FILES = {"plain_file_renamed": "things.proto"}
@@ -275,6 +334,12 @@ def main() -> None:
             (case_dir / side).mkdir(parents=True)
             name = RENAMED_FILES.get(case, "fx.proto") if side == "current" else "fx.proto"
             (case_dir / side / name).write_text(apply(PLAIN_BASE, edits), encoding="utf-8")
+    for case, (current_edits, previous_edits) in EDITIONS_CASES.items():
+        case_dir = HERE / case
+        for side, edits in (("previous", previous_edits), ("current", current_edits)):
+            shutil.rmtree(case_dir / side, ignore_errors=True)
+            (case_dir / side).mkdir(parents=True)
+            (case_dir / side / "fx.proto").write_text(apply(EDITIONS_BASE, edits), encoding="utf-8")
     for case, (current_edits, previous_edits) in JSON_CASES.items():
         case_dir = HERE / case
         for side, edits in (("previous", previous_edits), ("current", current_edits)):

@@ -109,7 +109,7 @@ def test_lock_round_trip_and_history(tmp_path: Path, in_dir: Callable[[Path], No
     names = [(c.name, c.version) for c in read_lock(lock)]
     assert (contracts[0].name, contracts[0].version) in names and (contracts[0].name, "9.0.0") in names
     doc = json.loads(lock.read_text())
-    assert doc["lock_format"] == 1 and sorted(doc["contracts"]) == sorted({c.name for c in contracts})
+    assert doc["lock_format"] == 2 and sorted(doc["contracts"]) == sorted({c.name for c in contracts})
 
 
 def test_output_formats(in_dir: Callable[[Path], None]) -> None:

@@ -37,6 +37,10 @@ RULES_DIFFER: dict[str, str] = {
         "where buf sees the old field deleted"
     ),
     "field_renumbered_old_reserved": "as field_renumbered",
+    "editions_legacy_required": (
+        "buf's MESSAGE_SAME_REQUIRED_FIELDS reads the `required` label, which editions spell as a feature "
+        "(LEGACY_REQUIRED): a field that becomes required breaks old writers either way, so we report it"
+    ),
     "type_enum_to_int32": (
         "the enum no longer used by the contract leaves it (ENUM_NO_DELETE): its generated class is gone; buf "
         "compares files, where the enum is still declared"

@@ -167,7 +167,7 @@ def test_scalar_mapping_and_proto_facts(sink: ir.Contract) -> None:
     assert wrapped == ir.ProtoField(24, "message", "wrappedInt")
     assert field(root, "numbers").proto == ir.ProtoField(17, "int32", "numbers", packed=True)
     assert field(root, "unpacked").proto == ir.ProtoField(18, "int32", "unpacked", packed=False)
-    assert field(root, "names").proto == ir.ProtoField(19, "string", "names", packed=False)
+    assert field(root, "names").proto == ir.ProtoField(19, "string", "names", utf8_validation="VERIFY")
 
 
 def test_proto3_presence_and_defaults(sink: ir.Contract) -> None:
