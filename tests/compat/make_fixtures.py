@@ -318,34 +318,23 @@ def apply(text: str, edits: list[Edit]) -> str:
     return text
 
 
+def write_cases(cases: dict[str, tuple[list[Edit], list[Edit]]], base: str, file_name: str) -> None:
+    """Each case's previous and current folder: ``base`` with that side's edits, as ``file_name`` (the
+    current side of a RENAMED_FILES case under its new name)."""
+    for case, (current_edits, previous_edits) in cases.items():
+        for side, edits in (("previous", previous_edits), ("current", current_edits)):
+            folder = HERE / case / side
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            name = RENAMED_FILES.get(case, file_name) if side == "current" else file_name
+            (folder / name).write_text(apply(base, edits), encoding="utf-8")
+
+
 def main() -> None:
-    for case, (current_edits, previous_edits) in CASES.items():
-        case_dir = HERE / case
-        shutil.rmtree(case_dir / "previous", ignore_errors=True)
-        shutil.rmtree(case_dir / "current", ignore_errors=True)
-        for side, text in (("previous", apply(BASE, previous_edits)), ("current", apply(BASE, current_edits))):
-            (case_dir / side).mkdir(parents=True, exist_ok=True)
-            (case_dir / side / "fx.proto").write_text(text, encoding="utf-8")
-    plain = {**PLAIN_CASES, **dict.fromkeys(RENAMED_FILES, ([], []))}
-    for case, (current_edits, previous_edits) in plain.items():
-        case_dir = HERE / case
-        for side, edits in (("previous", previous_edits), ("current", current_edits)):
-            shutil.rmtree(case_dir / side, ignore_errors=True)
-            (case_dir / side).mkdir(parents=True)
-            name = RENAMED_FILES.get(case, "fx.proto") if side == "current" else "fx.proto"
-            (case_dir / side / name).write_text(apply(PLAIN_BASE, edits), encoding="utf-8")
-    for case, (current_edits, previous_edits) in EDITIONS_CASES.items():
-        case_dir = HERE / case
-        for side, edits in (("previous", previous_edits), ("current", current_edits)):
-            shutil.rmtree(case_dir / side, ignore_errors=True)
-            (case_dir / side).mkdir(parents=True)
-            (case_dir / side / "fx.proto").write_text(apply(EDITIONS_BASE, edits), encoding="utf-8")
-    for case, (current_edits, previous_edits) in JSON_CASES.items():
-        case_dir = HERE / case
-        for side, edits in (("previous", previous_edits), ("current", current_edits)):
-            shutil.rmtree(case_dir / side, ignore_errors=True)
-            (case_dir / side).mkdir(parents=True)
-            (case_dir / side / "members.schema.json").write_text(apply(JSON_BASE, edits), encoding="utf-8")
+    write_cases(CASES, BASE, "fx.proto")
+    write_cases({**PLAIN_CASES, **dict.fromkeys(RENAMED_FILES, ([], []))}, PLAIN_BASE, "fx.proto")
+    write_cases(EDITIONS_CASES, EDITIONS_BASE, "fx.proto")
+    write_cases(JSON_CASES, JSON_BASE, "members.schema.json")
 
 
 if __name__ == "__main__":
