@@ -2,6 +2,8 @@
 
 - ``googleapis-common-protos.bundle``: each release of the googleapis-common-protos package that ships its
   .proto files, one commit per release, tagged ``v<release>``.
+- ``protobuf-wkt.bundle``: protobuf's own well-known types and descriptor.proto (``google/protobuf/*.proto``)
+  as grpcio-tools bundled them, one commit per grpcio-tools release.
 - ``schemastore.bundle``: six SchemaStore JSON Schemas (dependabot, GitHub workflows and actions, Drone CI,
   Travis CI, Woodpecker CI) as the check-jsonschema package vendored them, one commit per release.
 
@@ -48,6 +50,8 @@ PROTO_RELEASES = [
     "1.75.0",
     "1.76.0",
 ]
+WKT_RELEASES = ["1.60.0", "1.62.0", "1.64.0", "1.66.0", "1.68.0", "1.70.0", "1.72.0", "1.75.0", "1.85.1"]
+WKT_PREFIX = "grpc_tools/_proto/"
 JSON_RELEASES = [
     "0.20.0",
     "0.22.0",
@@ -88,6 +92,14 @@ def _protos(wheel: zipfile.ZipFile) -> dict[str, bytes]:
     return {n: wheel.read(n) for n in wheel.namelist() if n.endswith(".proto")}
 
 
+def _well_known(wheel: zipfile.ZipFile) -> dict[str, bytes]:
+    return {
+        n.removeprefix(WKT_PREFIX): wheel.read(n)
+        for n in wheel.namelist()
+        if n.startswith(WKT_PREFIX) and n.endswith(".proto")
+    }
+
+
 def _schemas(wheel: zipfile.ZipFile) -> dict[str, bytes]:
     names = set(wheel.namelist())
     return {f"{s}.json": wheel.read(f"{VENDOR}{s}.json") for s in JSON_SCHEMAS if f"{VENDOR}{s}.json" in names}
@@ -122,6 +134,7 @@ def build(package: str, releases: list[str], files: Callable[[zipfile.ZipFile], 
 
 def main() -> None:
     build("googleapis-common-protos", PROTO_RELEASES, _protos, HERE / "googleapis-common-protos.bundle")
+    build("grpcio-tools", WKT_RELEASES, _well_known, HERE / "protobuf-wkt.bundle")
     build("check-jsonschema", JSON_RELEASES, _schemas, HERE / "schemastore.bundle")
 
 

@@ -2,8 +2,9 @@
 `contract-codegen breaking . --against <previous tag>`, the way a user points the detector at an existing
 repository. The files carry no contract metadata, so they are compared as plain schemas.
 
-- protobuf (Google's common API protos, 22 releases): the same findings as `buf breaking`, file and rule,
-  in the WIRE, WIRE_JSON and FILE categories, on every pair of consecutive releases.
+- protobuf (Google's common API protos, 22 releases; protobuf's own descriptor.proto and well-known types
+  as 9 grpcio-tools releases bundled them): the same findings as `buf breaking`, file and rule, in the
+  WIRE, WIRE_JSON and FILE categories, on every pair of consecutive releases.
 - JSON Schema (six SchemaStore schemas, 17 releases): no oracle exists, so every pair must compare
   (no contract error), every finding must be placed in a file of that release, known real changes must be
   found, and pairs that only add or refactor must stay clean.
@@ -23,7 +24,10 @@ import pytest
 from tests.compat.conftest import buf_binary
 
 HISTORY = Path(__file__).parent / "history"
-BUNDLE = HISTORY / "googleapis-common-protos.bundle"
+PROTO_BUNDLES = {
+    "googleapis": HISTORY / "googleapis-common-protos.bundle",
+    "protobuf-wkt": HISTORY / "protobuf-wkt.bundle",
+}
 SCHEMASTORE = HISTORY / "schemastore.bundle"
 CATEGORIES = ("WIRE", "WIRE_JSON", "FILE")
 Found = set[tuple[str, str]]  # (file, rule)
@@ -39,8 +43,13 @@ def _clone(bundle: Path, where: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _clone(BUNDLE, tmp_path_factory.mktemp("history") / "repo")
+def proto_histories(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return {name: _clone(bundle, tmp_path_factory.mktemp(name) / "repo") for name, bundle in PROTO_BUNDLES.items()}
+
+
+@pytest.fixture(scope="module")
+def history(proto_histories: dict[str, Path]) -> Path:
+    return proto_histories["googleapis"]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +63,7 @@ def _tags(bundle: Path) -> list[str]:
     return sorted(tags, key=lambda t: tuple(int(x) for x in t.removeprefix("v").split(".")))
 
 
-PAIRS = list(itertools.pairwise(_tags(BUNDLE)))
+PAIRS = [(name, a, b) for name, bundle in PROTO_BUNDLES.items() for a, b in itertools.pairwise(_tags(bundle))]
 JSON_PAIRS = list(itertools.pairwise(_tags(SCHEMASTORE)))
 
 
@@ -100,10 +109,13 @@ def _ours(repo: Path, previous_tag: str, category: str) -> Found:
 
 
 @pytest.mark.skipif(buf_binary() is None, reason="the buf binary is missing (pip install buf-bin)")
-@pytest.mark.parametrize(("previous", "current"), PAIRS, ids=[f"{a}..{b}" for a, b in PAIRS])
-def test_same_findings_as_buf(history: Path, previous: str, current: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "previous", "current"), PAIRS, ids=[f"{n}:{a}..{b}" for n, a, b in PAIRS])
+def test_same_findings_as_buf(
+    proto_histories: dict[str, Path], name: str, previous: str, current: str, tmp_path: Path
+) -> None:
     buf = buf_binary()
     assert buf is not None
+    history = proto_histories[name]
     _git(history, "checkout", "-q", current)
     for category in CATEGORIES:
         _export(history, previous, tmp_path / category / "previous", category)
@@ -116,7 +128,7 @@ def test_same_findings_as_buf(history: Path, previous: str, current: str, tmp_pa
 def test_history_exercises_the_detector(history: Path) -> None:
     """The agreement above means something only if the history holds breaking changes: it does, in WIRE
     (a field deleted from google.api.Endpoint) and in FILE (a go_package changed, a file renamed)."""
-    assert len(PAIRS) >= 20
+    assert len([p for p in PAIRS if p[0] == "googleapis"]) >= 20
     _git(history, "checkout", "-q", "v1.56.0")
     assert ("google/api/endpoint.proto", "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED") in _ours(history, "v1.55.0", "WIRE")
     _git(history, "checkout", "-q", "v1.59.0")
