@@ -132,4 +132,7 @@ def breaking(
     if errors:
         sys.exit(EXIT_BREAKING)
     if update_lock is not None:
-        write_lock(current_contracts, update_lock)
+        # The lock holds what `generate` compiles (plain files as contracts), not the schemas compared here.
+        locked = current if Path(against).is_file() else sources.compile_current(cfg, schemas=False)
+        _contract_errors(locked.diagnostics, "current")
+        write_lock(locked.contracts, update_lock)

@@ -202,3 +202,24 @@ def test_a_library_change_is_reported_once(tmp_path: Path, in_dir: Callable[[Pat
     lines = result.stdout.splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith("contracts/orders/common/address.proto:19:3: FIELD_WIRE_COMPATIBLE_TYPE")
+
+
+def test_update_lock_records_what_generate_records(tmp_path: Path, in_dir: Callable[[Path], None]) -> None:
+    """`breaking` compares a plain file as a schema (named by its path); the lock it updates must still hold
+    the contract `generate` compiles from that file, or the next `generate` would see it deleted."""
+    from codegen.cli import main
+    from codegen.compat.lockfile import read_lock
+
+    for side in ("before", "contracts"):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "things.proto").write_text(
+            'syntax = "proto3";\npackage things.v1;\nmessage Thing { string name = 1; int64 count = 2; }\n'
+        )
+    in_dir(tmp_path)
+    lock = tmp_path / "breaking.lock.json"
+    result = CliRunner().invoke(cli, ["breaking", "contracts", "--against", "before", "--update-lock", str(lock)])
+    assert result.exit_code == 0, result.output
+    generated = CliRunner().invoke(main, ["generate", "contracts", "--emit", "ir-json"])
+    assert generated.exit_code == 0, generated.output
+    assert read_lock(lock) == read_lock(tmp_path / "contracts.lock.json")
+    assert [c.name for c in read_lock(lock)] == ["things"]
