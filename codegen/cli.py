@@ -173,9 +173,10 @@ def _version_gate(cfg: Config, contracts: Sequence[ir.Contract]) -> list[ir.Cont
     """Print version findings; a breaking change without a major bump stops the run (exit 2).
     Returns what the lock records (read once: the docs' changelog uses it too)."""
     from codegen import versioning
+    from codegen.compat.policy import from_config
 
     previous = versioning.read(cfg.lock)
-    findings = versioning.version_findings(previous, contracts)
+    findings = versioning.version_findings(previous, contracts, from_config(cfg)) if previous else []
     for f in findings:
         click.echo(f.format(), err=True)
     errors = [f for f in findings if f.is_error]

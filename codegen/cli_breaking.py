@@ -74,6 +74,19 @@ def _not_compared(diagnostics: list[Diagnostic]) -> None:
     "--format", "fmt", type=click.Choice(["text", "json", "junit", "github"]), default="text", show_default=True
 )
 @click.option(
+    "--except",
+    "excepted",
+    multiple=True,
+    help="Rule ID or category not to report (repeatable), besides [breaking] except in the configuration.",
+)
+@click.option(
+    "--ignore",
+    "ignored",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="File or folder whose findings are not reported (repeatable), besides [breaking] ignore.",
+)
+@click.option(
     "--update-lock",
     type=click.Path(dir_okay=False, path_type=Path),
     help="When clean, record the current contracts in this lock file.",
@@ -86,6 +99,8 @@ def breaking(
     mode: str | None,
     categories: tuple[str, ...],
     fmt: str,
+    excepted: tuple[str, ...],
+    ignored: tuple[Path, ...],
     update_lock: Path | None,
 ) -> None:
     """Report every breaking change of INPUTS (files or folders) against a previous version.
@@ -96,6 +111,7 @@ def breaking(
     from codegen.compat import output, rules, sources
     from codegen.compat.backward import check
     from codegen.compat.lockfile import write_lock
+    from codegen.compat.policy import from_config
     from codegen.config import load_config
 
     try:
@@ -104,9 +120,12 @@ def breaking(
         _usage(str(exc))
     try:
         cfg = load_config(config_file, inputs, None, proto_paths, ())
+        policy = from_config(cfg, excepted, ignored)
     except ContractError as exc:
         _contract_errors(exc.diagnostics, "current")
         raise  # unreachable: every config error is an error diagnostic
+    except ValueError as exc:
+        _usage(str(exc))
     # A lock file holds contracts as `generate` compiled them; anything else is compiled here for comparing.
     current = sources.compile_current(cfg, schemas=not Path(against).is_file())
     _contract_errors(current.diagnostics, "current")
@@ -119,14 +138,15 @@ def breaking(
     current_contracts = current.contracts
 
     chosen = ir.Compatibility(mode.upper()) if mode else None
-    findings = check(previous.contracts, current_contracts, chosen, wanted)
+    findings, left_out = policy.filter(check(previous.contracts, current_contracts, chosen, wanted))
     names = sorted({c.name for c in current_contracts})
     click.echo(output.render(fmt, findings, names), nl=False)
     errors = sum(1 for f in findings if f.is_error)
     warnings = len(findings) - errors
     click.echo(
         f"{len(current.contracts)} contracts checked against {against}: "
-        f"{errors} breaking change{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}",
+        f"{errors} breaking change{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+        + (f" ({left_out} more not reported: [breaking] except/ignore)" if left_out else ""),
         err=True,
     )
     if errors:

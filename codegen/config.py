@@ -20,6 +20,14 @@ LOCK_FILE = "contracts.lock.json"
 DEFAULT_EMIT = ("python", "python-ports", "ir-json")
 
 
+class BreakingSpec(msgspec.Struct, forbid_unknown_fields=True, rename="kebab"):
+    """[tool.contract-codegen.breaking]: what the breaking-change detector does not report."""
+
+    except_: list[str] = msgspec.field(default_factory=list, name="except")  # rule IDs or categories
+    ignore: list[str] = []  # files or folders
+    ignore_only: dict[str, list[str]] = {}  # rule ID or category -> files or folders
+
+
 class ConfigSpec(msgspec.Struct, forbid_unknown_fields=True, rename="kebab"):
     inputs: list[str] = []
     output: str = "generated"
@@ -29,6 +37,7 @@ class ConfigSpec(msgspec.Struct, forbid_unknown_fields=True, rename="kebab"):
     emitters: dict[str, dict[str, object]] = {}
     # what the compiler last compiled, for the version check; "" turns the check off
     lock: str = LOCK_FILE
+    breaking: BreakingSpec = msgspec.field(default_factory=BreakingSpec)
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,10 @@ class Config:
     emitter_options: dict[str, dict[str, object]] = field(default_factory=dict)
     source: str | None = None  # the file the configuration came from
     lock: Path | None = None  # contracts.lock.json; None: no version check
+    # [breaking]: rule IDs or categories never reported; paths not reported; rule -> paths not reported
+    breaking_except: tuple[str, ...] = ()
+    breaking_ignore: tuple[Path, ...] = ()
+    breaking_ignore_only: dict[str, tuple[Path, ...]] = field(default_factory=dict)
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, object]] | None:
@@ -110,4 +123,7 @@ def load_config(
         emitter_options=spec.emitters,
         source=source,
         lock=rel(spec.lock) if lock and spec.lock else None,
+        breaking_except=tuple(spec.breaking.except_),
+        breaking_ignore=tuple(rel(p) for p in spec.breaking.ignore),
+        breaking_ignore_only={k: tuple(rel(p) for p in v) for k, v in spec.breaking.ignore_only.items()},
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 from codegen import ir
 from codegen.compat.findings import Finding
 from codegen.compat.lockfile import LockError, fingerprint, read_lock, write_lock
+from codegen.compat.policy import Policy
 from codegen.compat.versions import check_versions
 from codegen.diagnostics import ContractError, Diagnostic, Location, display_path
 
@@ -31,9 +32,12 @@ def read(lock: Path | None) -> list[ir.Contract] | None:
     return _locked(lock)
 
 
-def version_findings(previous: Sequence[ir.Contract] | None, contracts: Sequence[ir.Contract]) -> list[Finding]:
-    """Breaking changes without a major bump (errors), changes without any bump (warnings)."""
-    return [] if previous is None else check_versions(list(previous), list(contracts))
+def version_findings(
+    previous: Sequence[ir.Contract] | None, contracts: Sequence[ir.Contract], policy: Policy | None = None
+) -> list[Finding]:
+    """Breaking changes without a major bump (errors), changes without any bump (warnings); ``policy``:
+    the project's [breaking] except/ignore, which the version check honours like `breaking` does."""
+    return [] if previous is None else check_versions(list(previous), list(contracts), policy)
 
 
 def record(lock: Path | None, contracts: Sequence[ir.Contract]) -> None:

@@ -175,3 +175,14 @@ def test_a_lock_from_before_resolved_features_still_passes(
     result = CliRunner().invoke(main, ["check", "--emit", "python"])
     assert result.exit_code == 0, result.output
     assert "VERSION_" not in result.output
+
+
+def test_the_version_check_honours_breaking_except(project: Path) -> None:
+    """A change the project chose not to count as breaking ([breaking] except) needs no major version."""
+    (project / "contract-codegen.toml").write_text(
+        '[breaking]\nexcept = ["PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", "FIELD_NO_DELETE"]\n'
+    )
+    write(project, "1.1.0", {"id": {"type": "string"}}, ["id"])
+    result = run()
+    assert result.exit_code == 0, result.output
+    assert "VERSION_MAJOR_BUMP_REQUIRED" not in result.stderr

@@ -14,11 +14,15 @@ from codegen import ir
 from codegen.compat.backward import check_contract
 from codegen.compat.findings import Finding, make_finding, unique_sorted
 from codegen.compat.lockfile import fingerprint
+from codegen.compat.policy import Policy
 from codegen.compat.rules import DEFAULT_CATEGORIES
 from codegen.compat.versions_order import version_key
 
 
-def check_versions(previous: list[ir.Contract], current: list[ir.Contract]) -> list[Finding]:
+def check_versions(
+    previous: list[ir.Contract], current: list[ir.Contract], policy: Policy | None = None
+) -> list[Finding]:
+    """``policy``: what the project does not count as breaking ([breaking] except/ignore)."""
     by_name: dict[str, list[ir.Contract]] = {}
     for p in previous:
         by_name.setdefault(p.name, []).append(p)
@@ -26,16 +30,16 @@ def check_versions(previous: list[ir.Contract], current: list[ir.Contract]) -> l
     for c in current:
         versions = by_name.get(c.name)
         if versions:
-            findings += _one(versions, c)
+            findings += _one(versions, c, policy or Policy())
     return unique_sorted(findings)
 
 
-def _one(versions: Sequence[ir.Contract], current: ir.Contract) -> list[Finding]:
+def _one(versions: Sequence[ir.Contract], current: ir.Contract, policy: Policy) -> list[Finding]:
     latest = max(versions, key=lambda v: version_key(v.version))
     if version_key(current.version) < version_key(latest.version):
         message = f"contract {current.name!r} version went down from {latest.version} to {current.version}"
         return [make_finding("VERSION_DECREASED", current.location, message, current.name)]
-    found = check_contract(versions, current)
+    found, _ = policy.filter(check_contract(versions, current))
     breaking = [f for f in found if f.is_error and DEFAULT_CATEGORIES.intersection(f.categories)]
     if breaking and not major_bumped(latest.version, current.version):
         rules = ", ".join(sorted({f.rule for f in breaking}))

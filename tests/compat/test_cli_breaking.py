@@ -223,3 +223,39 @@ def test_update_lock_records_what_generate_records(tmp_path: Path, in_dir: Calla
     assert generated.exit_code == 0, generated.output
     assert read_lock(lock) == read_lock(tmp_path / "contracts.lock.json")
     assert [c.name for c in read_lock(lock)] == ["things"]
+
+
+def test_except_and_ignore(tmp_path: Path, in_dir: Callable[[Path], None]) -> None:
+    """What a project accepts is not reported: rules or categories (`except`), paths (`ignore`), a rule in
+    some paths (`ignore-only`); from the command line or from [tool.contract-codegen.breaking]."""
+    repo = _repo(tmp_path)
+    in_dir(repo)
+    _edit(repo / PROTO, "string customer_id = 2", "int64 customer_id = 2")
+    runner = CliRunner()
+    base = ["breaking", "contracts", "--against", "HEAD", "--category", "FILE"]
+    everything = runner.invoke(cli, base)
+    assert everything.exit_code == 100
+    assert {line.split()[1] for line in everything.stdout.splitlines()} == {"FIELD_SAME_TYPE"}
+
+    excepted = runner.invoke(cli, [*base, "--except", "FIELD_SAME_TYPE"])
+    assert excepted.exit_code == 0, excepted.output
+    assert excepted.stdout == ""
+    assert "(1 more not reported: [breaking] except/ignore)" in excepted.stderr
+    assert runner.invoke(cli, [*base, "--except", "FILE"]).exit_code == 0  # a category: every rule in it
+    assert runner.invoke(cli, [*base, "--ignore", "contracts/orders"]).exit_code == 0
+    assert runner.invoke(cli, [*base, "--ignore", "contracts/catalog"]).exit_code == 100  # elsewhere: kept
+
+    config = repo / "contract-codegen.toml"
+    config.write_text('[breaking]\nignore-only = { FIELD_SAME_TYPE = ["contracts/orders/orders.proto"] }\n')
+    assert runner.invoke(cli, base).exit_code == 0
+    config.write_text('[breaking]\nexcept = ["FIELD_SAME_TYPO"]\n')
+    typo = runner.invoke(cli, base)
+    assert typo.exit_code == 2
+    assert (
+        "contract-codegen.toml:0:0: E050 [breaking]: 'FIELD_SAME_TYPO' is neither a rule ID nor a category"
+        in typo.stderr
+    )
+    config.unlink()
+    bad_flag = runner.invoke(cli, [*base, "--except", "NOPE"])
+    assert bad_flag.exit_code == 1
+    assert "'NOPE' is neither a rule ID nor a category" in bad_flag.stderr
