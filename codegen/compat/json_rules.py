@@ -93,7 +93,8 @@ def _refs_in_step(old: ir.Type, new: ir.Type) -> Iterator[tuple[str, str, str]]:
             for x, y in zip(a, b, strict=True):
                 yield from _refs_in_step(x, y)
         case ir.UnionType(variants=a), ir.UnionType(variants=b):
-            # Variants in step: the only record (or enum) of each side, else those of the same name.
+            # Variants in step: the only record (or enum) of each side, else those of the same name; and the
+            # only array, map or tuple of each side, whose contents are compared in step in turn.
             for kind, cls in (("record", ir.RecordType), ("enum", ir.EnumType)):
                 xs = [v.ref for v in a if isinstance(v, cls)]
                 ys = [v.ref for v in b if isinstance(v, cls)]
@@ -101,6 +102,11 @@ def _refs_in_step(old: ir.Type, new: ir.Type) -> Iterator[tuple[str, str, str]]:
                     yield kind, xs[0], ys[0]
                 else:
                     yield from ((kind, x, x) for x in xs if x in ys)
+            for container in (ir.ArrayType, ir.MapType, ir.TupleType):
+                olds = [v for v in a if isinstance(v, container)]
+                news = [v for v in b if isinstance(v, container)]
+                if len(olds) == len(news) == 1:
+                    yield from _refs_in_step(olds[0], news[0])
 
 
 def check_record(check: Check, old: ir.Record, new: ir.Record) -> None:

@@ -303,6 +303,11 @@ JSON_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
     "json_minimum_raised": ([OPEN, ('"minimum": 0', '"minimum": 18')], [OPEN]),
     "json_pattern_added": ([OPEN, ('"id": {"type": "string"}', '"id": {"type": "string", "pattern": "^m-"}')], [OPEN]),
     "json_ref_changed": ([OPEN, ('"$ref": "#/$defs/Address"', '"$ref": "#/$defs/Place"')], [OPEN]),
+    # The definition renamed and its $ref with it: the same documents, only the generated class changes.
+    "json_def_renamed": (
+        [OPEN, ('"$ref": "#/$defs/Address"', '"$ref": "#/$defs/Location"'), ('"Address": {', '"Location": {')],
+        [OPEN],
+    ),
     "json_union_narrowed": (
         [OPEN, ('{"oneOf": [{"type": "string"}, {"type": "integer"}]}', '{"type": "string"}')],
         [OPEN],
