@@ -68,7 +68,8 @@ def _not_compared(diagnostics: list[Diagnostic]) -> None:
     "--category",
     "categories",
     multiple=True,
-    help="Rule category (repeatable): WIRE, WIRE_JSON, FILE, VALUES, METADATA [default: FILE, VALUES, METADATA].",
+    help="Rule category (repeatable): WIRE, WIRE_JSON, FILE, PACKAGE, VALUES, METADATA "
+    "[default: FILE, VALUES, METADATA].",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "junit", "github"]), default="text", show_default=True

@@ -15,6 +15,7 @@ from codegen import ir
 from codegen.compat import json_rules, meta_rules, proto_file_rules, proto_rules
 from codegen.compat.checker import Check
 from codegen.compat.findings import Finding, make_finding, unique_sorted
+from codegen.compat.packages import package_findings
 from codegen.compat.pairing import pair_by
 from codegen.compat.rules import DEFAULT_CATEGORIES, Category
 from codegen.compat.versions_order import version_key
@@ -118,6 +119,8 @@ def check(
             findings.append(make_finding("CONTRACT_NO_DELETE", latest.location, message, name, in_previous=True))
     for c in current:
         findings += check_contract(by_name.get(c.name, []), c, mode)
+    # Types that moved between files, and deletions from a package (protobuf; findings filtered below).
+    findings += package_findings([max(v, key=lambda c: version_key(c.version)) for v in by_name.values()], current)
     return unique_sorted([f for f in findings if wanted.intersection(f.categories)])
 
 

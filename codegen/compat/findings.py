@@ -40,4 +40,9 @@ def sort_key(f: Finding) -> tuple[str, int, int, str, str]:
 
 
 def unique_sorted(findings: list[Finding]) -> list[Finding]:
-    return sorted(set(findings), key=sort_key)
+    """Sorted by place; one finding per place, rule and message (a type that two contracts share, or that
+    both the per-file and the cross-file comparison reach, is reported once)."""
+    out: dict[tuple[str, int, int, str, str], Finding] = {}
+    for f in sorted(findings, key=lambda f: (*sort_key(f), f.contract)):
+        out.setdefault(sort_key(f), f)
+    return list(out.values())

@@ -40,10 +40,10 @@ def _services(check: Check) -> None:
         for m in methods.deleted:
             check.report("RPC_NO_DELETE", new.location, f'rpc "{m.name}" deleted from service {new.full_name}')
         for a, b in methods.paired:
-            _method(check, new.full_name, a, b)
+            check_method(check, new.full_name, a, b)
 
 
-def _method(check: Check, service: str, a: ir.ProtoMethod, b: ir.ProtoMethod) -> None:
+def check_method(check: Check, service: str, a: ir.ProtoMethod, b: ir.ProtoMethod) -> None:
     label = f'rpc "{b.name}" of service {service}'
     if a.input_type != b.input_type:
         check.report(

@@ -81,7 +81,9 @@ def _field(check: Check, record: ir.Record, a: ir.Field, b: ir.Field) -> None:
         was, now = (f'oneof "{x}"' if x else "no oneof" for x in (a.oneof, b.oneof))
         check.report("FIELD_SAME_ONEOF", where, f"{label} moved from {was} to {now}")
     old_default, new_default = _default(check.previous, a), _default(check.current, b)
-    if check.previous.source.dialect != "proto3" and old_default != new_default:  # proto3 has no defaults
+    # proto3 has no explicit defaults; a changed type is reported as such, not as its zero changing too.
+    same_type = a.proto.proto_type == b.proto.proto_type
+    if check.previous.source.dialect != "proto3" and same_type and old_default != new_default:
         message = f"{label} changed default from {old_default!r} to {new_default!r}"
         check.report("FIELD_SAME_DEFAULT", where, message)
     for rule, message in type_problems(a.type, b.type):

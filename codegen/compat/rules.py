@@ -19,6 +19,7 @@ class Category(enum.Enum):
     WIRE = "WIRE"
     WIRE_JSON = "WIRE_JSON"
     FILE = "FILE"
+    PACKAGE = "PACKAGE"
     VALUES = "VALUES"
     METADATA = "METADATA"
 
@@ -45,6 +46,7 @@ FILE_OPTION_RULES = (
     "swift_prefix",
 )
 W, J, F, V, M = Category.WIRE, Category.WIRE_JSON, Category.FILE, Category.VALUES, Category.METADATA
+P = Category.PACKAGE
 PROTO = frozenset({SchemaLanguage.PROTOBUF})
 JSON = frozenset({SchemaLanguage.JSON_SCHEMA})
 BOTH = PROTO | JSON
@@ -213,6 +215,30 @@ _ALL: list[Rule] = [
     _rule("VERSION_DECREASED", "a contract's version never goes down", {M}, BOTH),
 ]
 
+# PACKAGE (buf's): the FILE rules except those that pin a type to its file, since within a package a type may
+# move between files; the deletions they stood for are judged per package instead (PACKAGE_*_NO_DELETE).
+PINNED_TO_FILE = frozenset(
+    {"CONTRACT_NO_DELETE", "FILE_NO_DELETE", "MESSAGE_NO_DELETE", "ENUM_NO_DELETE", "SERVICE_NO_DELETE"}
+    | {"EXTENSION_NO_DELETE"}
+)
+
+
+def _in_package(rule: Rule) -> Rule:
+    if F in rule.categories and rule.id not in PINNED_TO_FILE:
+        return Rule(rule.id, rule.purpose, rule.categories | {P}, rule.severity, rule.languages)
+    return rule
+
+
+_ALL = [
+    *(_in_package(r) for r in _ALL),
+    _rule("PACKAGE_NO_DELETE", "protobuf packages are not deleted", {P}, PROTO),
+    _rule(
+        "PACKAGE_MESSAGE_NO_DELETE", "messages are not deleted from their package (moving files is fine)", {P}, PROTO
+    ),
+    _rule("PACKAGE_ENUM_NO_DELETE", "enums are not deleted from their package (moving files is fine)", {P}, PROTO),
+    _rule("PACKAGE_SERVICE_NO_DELETE", "services are not deleted from their package", {P}, PROTO),
+    _rule("PACKAGE_EXTENSION_NO_DELETE", "extensions are not deleted from their package", {P}, PROTO),
+]
 RULES: dict[str, Rule] = {r.id: r for r in _ALL}
 
 

@@ -240,6 +240,33 @@ EDITIONS_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
 }
 # Cases whose current version is another file: the previous file is deleted.
 RENAMED_FILES = {"plain_file_renamed": "things.proto"}
+# Cases whose current version moves a message into a second file of the same package (buf's PACKAGE
+# category allows it, FILE does not): the edits to fx.proto, and the second file.
+MOVED_ASK = "message Ask {\n  optional string q = 1;\n}\n\n"
+MOVES: dict[str, tuple[list[Edit], str, str]] = {
+    "plain_message_moved": (
+        [
+            (MOVED_ASK, ""),
+            (
+                'option java_package = "com.acme.plain";\n',
+                'option java_package = "com.acme.plain";\n\nimport "ask.proto";\n',
+            ),
+        ],
+        "ask.proto",
+        'syntax = "proto2";\n\npackage acme.plain.v1;\n\n' + MOVED_ASK,
+    ),
+    "plain_message_moved_and_changed": (
+        [
+            (MOVED_ASK, ""),
+            (
+                'option java_package = "com.acme.plain";\n',
+                'option java_package = "com.acme.plain";\n\nimport "ask.proto";\n',
+            ),
+        ],
+        "ask.proto",
+        'syntax = "proto2";\n\npackage acme.plain.v1;\n\n' + MOVED_ASK.replace("optional string q", "optional int64 q"),
+    ),
+}
 
 JSON_BASE = """\
 {
@@ -339,6 +366,9 @@ def main() -> None:
     write_cases(CASES, BASE, "fx.proto")
     write_cases({**PLAIN_CASES, **dict.fromkeys(RENAMED_FILES, ([], []))}, PLAIN_BASE, "fx.proto")
     write_cases(EDITIONS_CASES, EDITIONS_BASE, "fx.proto")
+    write_cases({case: (edits, []) for case, (edits, _, _) in MOVES.items()}, PLAIN_BASE, "fx.proto")
+    for case, (_, name, text) in MOVES.items():
+        (HERE / case / "current" / name).write_text(text, encoding="utf-8")
     write_cases(JSON_CASES, JSON_BASE, "members.schema.json")
 
 

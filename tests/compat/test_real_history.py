@@ -4,7 +4,7 @@ repository. The files carry no contract metadata, so they are compared as plain 
 
 - protobuf (Google's common API protos, 22 releases; protobuf's own descriptor.proto and well-known types
   as 9 grpcio-tools releases bundled them): the same findings as `buf breaking`, file and rule, in the
-  WIRE, WIRE_JSON and FILE categories, on every pair of consecutive releases.
+  WIRE, WIRE_JSON, FILE and PACKAGE categories, on every pair of consecutive releases.
 - JSON Schema (six SchemaStore schemas, 17 releases): no oracle exists, so every pair must compare
   (no contract error), every finding must be placed in a file of that release, known real changes must be
   found, and pairs that only add or refactor must stay clean.
@@ -29,7 +29,7 @@ PROTO_BUNDLES = {
     "protobuf-wkt": HISTORY / "protobuf-wkt.bundle",
 }
 SCHEMASTORE = HISTORY / "schemastore.bundle"
-CATEGORIES = ("WIRE", "WIRE_JSON", "FILE")
+CATEGORIES = ("WIRE", "WIRE_JSON", "FILE", "PACKAGE")
 Found = set[tuple[str, str]]  # (file, rule)
 
 
