@@ -16,7 +16,6 @@ from codegen import ir
 from codegen.compat import proto_file_rules, proto_rules
 from codegen.compat.checker import Check
 from codegen.compat.findings import Finding, make_finding
-from codegen.compat.pairing import pair_by
 from codegen.diagnostics import Location
 
 
@@ -67,8 +66,4 @@ def _compare_moved(check: Check, old: object, new: object) -> None:
     elif isinstance(old, ir.Enum) and isinstance(new, ir.Enum):
         proto_rules.check_enum(check, old, new)
     elif isinstance(old, ir.ProtoService) and isinstance(new, ir.ProtoService):
-        methods = pair_by(old.methods, new.methods, lambda m: m.name)
-        for m in methods.deleted:
-            check.report("RPC_NO_DELETE", new.location, f'rpc "{m.name}" deleted from service {new.full_name}')
-        for a, b in methods.paired:
-            proto_file_rules.check_method(check, new.full_name, a, b)
+        proto_file_rules.check_service(check, old, new)

@@ -36,14 +36,18 @@ def _services(check: Check) -> None:
     for s in services.deleted:
         check.report_deleted("SERVICE_NO_DELETE", s.location, f"service {s.full_name} deleted")
     for old, new in services.paired:
-        methods = pair_by(old.methods, new.methods, lambda m: m.name)
-        for m in methods.deleted:
-            check.report("RPC_NO_DELETE", new.location, f'rpc "{m.name}" deleted from service {new.full_name}')
-        for a, b in methods.paired:
-            check_method(check, new.full_name, a, b)
+        check_service(check, old, new)
 
 
-def check_method(check: Check, service: str, a: ir.ProtoMethod, b: ir.ProtoMethod) -> None:
+def check_service(check: Check, old: ir.ProtoService, new: ir.ProtoService) -> None:
+    methods = pair_by(old.methods, new.methods, lambda m: m.name)
+    for m in methods.deleted:
+        check.report("RPC_NO_DELETE", new.location, f'rpc "{m.name}" deleted from service {new.full_name}')
+    for a, b in methods.paired:
+        _method(check, new.full_name, a, b)
+
+
+def _method(check: Check, service: str, a: ir.ProtoMethod, b: ir.ProtoMethod) -> None:
     label = f'rpc "{b.name}" of service {service}'
     if a.input_type != b.input_type:
         check.report(
