@@ -9,11 +9,11 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
 import click
+from msgspec.structs import replace
 
 import codegen
 from codegen import ir
@@ -139,7 +139,7 @@ def generate(
     The whole tree is written or nothing is: on any contract error the command prints every error
     as `path:line:col: CODE message`, exits 2 and leaves the output folder untouched.
     """
-    from codegen import pipeline, versioning, writer
+    from codegen import pipeline, writer
 
     cfg = _config(inputs, output, proto_paths, emit, config_file, lock=not no_lock)
     settings = writer.settings_digest(_settings(cfg))
@@ -150,6 +150,8 @@ def generate(
         if not quiet:
             click.echo(f"{len(found)} input files unchanged; {display_path(cfg.output)} is up to date", err=True)
         return
+    from codegen import versioning  # the lock file: not needed when nothing changed
+
     progress = _progress(quiet)
     compiled = pipeline.compile_files(cfg, found, found_diags, progress)
     if compiled.diagnostics.has_errors:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
@@ -40,19 +39,18 @@ class ConfigSpec(msgspec.Struct, forbid_unknown_fields=True, rename="kebab"):
     breaking: BreakingSpec = msgspec.field(default_factory=BreakingSpec)
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(msgspec.Struct, frozen=True):
     inputs: tuple[Path, ...]
     output: Path
     proto_paths: tuple[Path, ...]
     emit: tuple[str, ...]
-    emitter_options: dict[str, dict[str, object]] = field(default_factory=dict)
+    emitter_options: dict[str, dict[str, object]] = msgspec.field(default_factory=dict)
     source: str | None = None  # the file the configuration came from
     lock: Path | None = None  # contracts.lock.json; None: no version check
     # [breaking]: rule IDs or categories never reported; paths not reported; rule -> paths not reported
     breaking_except: tuple[str, ...] = ()
     breaking_ignore: tuple[Path, ...] = ()
-    breaking_ignore_only: dict[str, tuple[Path, ...]] = field(default_factory=dict)
+    breaking_ignore_only: dict[str, tuple[Path, ...]] = msgspec.field(default_factory=dict)
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, object]] | None:

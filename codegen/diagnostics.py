@@ -10,12 +10,12 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
 
-@dataclass(frozen=True, slots=True, order=True)
-class Location:
+
+class Location(msgspec.Struct, frozen=True, order=True):
     """A place in a source file. Lines and columns are 1-based; 0 means "the whole file"."""
 
     path: str
@@ -65,8 +65,7 @@ CODES: dict[str, tuple[Severity, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Diagnostic:
+class Diagnostic(msgspec.Struct, frozen=True, order=True):
     location: Location
     code: str
     message: str
@@ -83,12 +82,11 @@ class Diagnostic:
         return f"{self.location}: {self.code} {self.message}"
 
 
-@dataclass
-class Diagnostics:
+class Diagnostics(msgspec.Struct):
     """A collector passed through the pipeline. Frontends report and carry on where they can, so
     one run shows every error rather than the first."""
 
-    items: list[Diagnostic] = field(default_factory=list)
+    items: list[Diagnostic] = msgspec.field(default_factory=list)
 
     def report(self, location: Location, code: str, message: str) -> None:
         if code not in CODES:  # a programming error, not a user error
@@ -117,7 +115,6 @@ class Diagnostics:
 NOT_COMPARED_CODES = frozenset({"E012", "E013", "E014", "E015"})
 
 
-@dataclass
 class NotCompared(Diagnostics):
     """Reports into another collector's list (pass its ``items``), with NOT_COMPARED_CODES as W020."""
 

@@ -11,8 +11,9 @@ protobuf wire type) are kept as plain data in ``ProtoField``; they describe the 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import TypeAlias
+
+import msgspec
 
 from codegen.diagnostics import Location
 
@@ -40,8 +41,7 @@ class Scalar(enum.Enum):
     UUID = "uuid"
 
 
-@dataclass(frozen=True, slots=True)
-class Constraints:
+class Constraints(msgspec.Struct, frozen=True):
     """Value constraints. Bounds are inclusive unless named exclusive."""
 
     min_length: int | None = None
@@ -60,8 +60,7 @@ class Constraints:
 _NO_CONSTRAINTS = Constraints()
 
 
-@dataclass(frozen=True, slots=True)
-class ScalarType:
+class ScalarType(msgspec.Struct, frozen=True):
     kind: Scalar
     constraints: Constraints = _NO_CONSTRAINTS
     # A string format beyond the kind itself (email, uri, hostname, ipv4, ipv6, ...).
@@ -71,39 +70,33 @@ class ScalarType:
     scale: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class EnumType:
+class EnumType(msgspec.Struct, frozen=True):
     ref: str  # Enum.id within the same contract
 
 
-@dataclass(frozen=True, slots=True)
-class RecordType:
+class RecordType(msgspec.Struct, frozen=True):
     ref: str  # Record.id within the same contract
 
 
-@dataclass(frozen=True, slots=True)
-class ArrayType:
+class ArrayType(msgspec.Struct, frozen=True):
     items: Type
     min_items: int | None = None
     max_items: int | None = None
     unique_items: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class TupleType:
+class TupleType(msgspec.Struct, frozen=True):
     """A fixed-length array with one type per position (JSON Schema prefixItems)."""
 
     items: tuple[Type, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class MapType:
+class MapType(msgspec.Struct, frozen=True):
     key: ScalarType  # string, integer or bool keys only
     value: Type
 
 
-@dataclass(frozen=True, slots=True)
-class UnionType:
+class UnionType(msgspec.Struct, frozen=True):
     """One of several types. ``discriminator`` names the field whose literal value selects the
     variant when every variant is a record carrying that field as a LiteralType."""
 
@@ -111,22 +104,19 @@ class UnionType:
     discriminator: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class NullableType:
+class NullableType(msgspec.Struct, frozen=True):
     """The value may be null. Distinct from a field being optional (absent)."""
 
     inner: Type
 
 
-@dataclass(frozen=True, slots=True)
-class LiteralType:
+class LiteralType(msgspec.Struct, frozen=True):
     """Exactly one value (JSON Schema const)."""
 
     value: str | int | bool
 
 
-@dataclass(frozen=True, slots=True)
-class JsonType:
+class JsonType(msgspec.Struct, frozen=True):
     """Any JSON value (an untyped object, protobuf Struct/Value)."""
 
 
@@ -135,8 +125,7 @@ Type: TypeAlias = (
 ) | JsonType
 
 
-@dataclass(frozen=True, slots=True)
-class ProtoField:
+class ProtoField(msgspec.Struct, frozen=True):
     """Source facts of a protobuf field, needed to stay wire-compatible."""
 
     number: int
@@ -148,8 +137,7 @@ class ProtoField:
     utf8_validation: str = ""  # string fields: "VERIFY" (proto3, editions' default) or "NONE" (proto2)
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(msgspec.Struct, frozen=True):
     name: str  # the wire name (JSON property name / protobuf field name)
     type: Type
     location: Location
@@ -165,8 +153,7 @@ class Field:
     proto: ProtoField | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(msgspec.Struct, frozen=True):
     id: str  # unique within the contract, dotted for nesting: "Order.LineItem"
     name: str  # the simple source name: "LineItem"
     fields: tuple[Field, ...]
@@ -187,8 +174,7 @@ class Record:
     json_best_effort: bool = False  # protobuf JSON support only best effort (proto2, LEGACY_BEST_EFFORT)
 
 
-@dataclass(frozen=True, slots=True)
-class OneOf:
+class OneOf(msgspec.Struct, frozen=True):
     """A protobuf oneof: at most one of ``fields`` is set."""
 
     name: str
@@ -196,8 +182,7 @@ class OneOf:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
-class EnumValue:
+class EnumValue(msgspec.Struct, frozen=True):
     name: str  # symbolic name as in the source (protobuf) or derived from the value (JSON Schema)
     value: str | int  # the wire value: protobuf enums use the name in JSON, the number in binary
     location: Location
@@ -206,8 +191,7 @@ class EnumValue:
     deprecated: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Enum:
+class Enum(msgspec.Struct, frozen=True):
     id: str
     name: str
     values: tuple[EnumValue, ...]
@@ -233,21 +217,18 @@ class Compatibility(enum.Enum):
     FULL_TRANSITIVE = "FULL_TRANSITIVE"
 
 
-@dataclass(frozen=True, slots=True)
-class Owner:
+class Owner(msgspec.Struct, frozen=True):
     team: str
     contact: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceLevels:
+class ServiceLevels(msgspec.Struct, frozen=True):
     freshness: str | None = None  # ISO-8601 duration, e.g. "PT15M"
     availability: float | None = None  # fraction, e.g. 0.999
     completeness: float | None = None  # fraction of expected records delivered
 
 
-@dataclass(frozen=True, slots=True)
-class StreamPort:
+class StreamPort(msgspec.Struct, frozen=True):
     name: str
     subject: str  # stream subject or topic
     record: str  # Record.id published on the port
@@ -256,8 +237,7 @@ class StreamPort:
     retention: str | None = None  # ISO-8601 duration
 
 
-@dataclass(frozen=True, slots=True)
-class TablePort:
+class TablePort(msgspec.Struct, frozen=True):
     name: str
     table: str  # schema-qualified table name, e.g. "sales.orders"
     record: str
@@ -275,8 +255,7 @@ class SchemaLanguage(enum.Enum):
     JSON_SCHEMA = "jsonschema"
 
 
-@dataclass(frozen=True, slots=True)
-class ProtoOption:
+class ProtoOption(msgspec.Struct, frozen=True):
     """A protobuf file option set to something other than its default, its value as text."""
 
     name: str  # "go_package", "java_multiple_files", "optimize_for"
@@ -284,8 +263,7 @@ class ProtoOption:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
-class ProtoMethod:
+class ProtoMethod(msgspec.Struct, frozen=True):
     """A protobuf rpc: what a client of the service depends on."""
 
     name: str
@@ -297,15 +275,13 @@ class ProtoMethod:
     idempotency: str = ""  # the idempotency_level option when set: "NO_SIDE_EFFECTS", "IDEMPOTENT"
 
 
-@dataclass(frozen=True, slots=True)
-class ProtoService:
+class ProtoService(msgspec.Struct, frozen=True):
     full_name: str
     location: Location
     methods: tuple[ProtoMethod, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ProtoExtension:
+class ProtoExtension(msgspec.Struct, frozen=True):
     """A protobuf extension field declared in the file (``extend Foo { ... }``)."""
 
     extendee: str  # full name of the extended message
@@ -314,8 +290,7 @@ class ProtoExtension:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(msgspec.Struct, frozen=True):
     language: SchemaLanguage
     path: str  # display path of the contract's main file
     dialect: str  # "proto3", "proto2", "2020-12", "2019-09", "draft-07"
@@ -328,8 +303,7 @@ class Source:
     extensions: tuple[ProtoExtension, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Contract:
+class Contract(msgspec.Struct, frozen=True):
     name: str  # lowercase identifier-like: "orders", "customer-profiles"
     version: str  # semantic version, "0.0.0" when the schema carries none
     root: str  # Record.id of the contract's main record
@@ -340,7 +314,7 @@ class Contract:
     title: str = ""
     description: str = ""
     owner: Owner | None = None
-    slo: ServiceLevels = field(default_factory=ServiceLevels)
+    slo: ServiceLevels = msgspec.field(default_factory=ServiceLevels)
     ports: tuple[Port, ...] = ()
     compatibility: Compatibility = Compatibility.BACKWARD
     tags: tuple[str, ...] = ()

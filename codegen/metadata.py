@@ -9,7 +9,6 @@ checked strictly (unknown keys are errors, not silently dropped) and become IR v
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import msgspec
 
@@ -73,8 +72,7 @@ class ContractSpec(_Spec):
     record: str | None = None  # protobuf: which message is the contract's root record
 
 
-@dataclass(frozen=True)
-class ContractMeta:
+class ContractMeta(msgspec.Struct, frozen=True):
     """Metadata checked and converted; ports still name records as the source spelled them."""
 
     name: str

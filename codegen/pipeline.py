@@ -6,7 +6,6 @@ Nothing here writes to disk; ``codegen.writer`` does that with what ``render`` r
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,8 +25,7 @@ Progress = Callable[[str], None]
 SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache"})
 
 
-@dataclass(frozen=True)
-class Compiled:
+class Compiled(msgspec.Struct, frozen=True):
     contracts: tuple[ir.Contract, ...]
     diagnostics: Diagnostics
     inputs: tuple[Path, ...]  # the input files found

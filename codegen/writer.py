@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
@@ -33,8 +30,7 @@ class Manifest(msgspec.Struct, forbid_unknown_fields=False):
     files: dict[str, str]  # output path -> sha256 of content
 
 
-@dataclass(frozen=True)
-class Stamp:
+class Stamp(msgspec.Struct, frozen=True):
     """What an output tree was made from; recorded in the manifest."""
 
     settings: str
@@ -102,8 +98,7 @@ def is_fresh(out_dir: Path, settings: str, inputs: Iterable[Path]) -> bool:
     return _unchanged(Path.cwd(), manifest.sources) and _unchanged(out_dir, manifest.files)
 
 
-@dataclass(frozen=True)
-class Drift:
+class Drift(msgspec.Struct, frozen=True):
     changed: tuple[str, ...]
     added: tuple[str, ...]  # would be created
     removed: tuple[str, ...]  # on disk but no longer generated
@@ -149,6 +144,9 @@ def _check_ownership(out_dir: Path) -> None:
 
 
 def write_tree(out_dir: Path, files: Sequence[OutputFile], stamp: Stamp) -> None:
+    import shutil  # here and in _swap: a rerun with nothing changed never writes, so never loads them
+    import tempfile
+
     _check_ownership(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
@@ -173,6 +171,9 @@ def write_tree(out_dir: Path, files: Sequence[OutputFile], stamp: Stamp) -> None
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
+    import shutil
+    import tempfile
+
     if not out_dir.exists():
         os.replace(staging, out_dir)
         return

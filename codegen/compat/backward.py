@@ -9,7 +9,8 @@ Metadata rules (ports, PII, service levels) look forward in time only: they run 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from codegen import ir
 from codegen.compat import json_rules, meta_rules, proto_file_rules, proto_rules

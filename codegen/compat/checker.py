@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import msgspec
 
 from codegen import ir
 from codegen.compat.findings import Finding, make_finding
 from codegen.diagnostics import Location
 
 
-@dataclass
-class Check:
+class Check(msgspec.Struct):
     previous: ir.Contract
     current: ir.Contract
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = msgspec.field(default_factory=list)
 
     @property
     def protobuf(self) -> bool:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from codegen.compat.rules import RULES, Category
 from codegen.diagnostics import Location, Severity
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     """One broken rule. ``location`` is in the current file, or in the previous version's file for a
     deletion (``in_previous``), since what was deleted has no place in the current one."""
 

@@ -5,18 +5,19 @@ Per contract name, a history of versions, each with its IR as the ir-json emitte
 Writing merges: a version already in the lock is replaced, a new one appended, so *_TRANSITIVE modes
 can check every earlier version. Output is byte-stable (sorted keys, two-space indent, trailing newline).
 
-``msgspec`` and the ir-json emitter are imported by the functions that read or write a lock, so that
-`breaking` against a directory or a git ref never loads them for this module.
+The ir-json emitter is imported by the functions that read or write a lock, so that `breaking` against
+a directory or a git ref never loads it for this module.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import typing
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from codegen import ir
 from codegen.compat.versions_order import version_key
@@ -28,7 +29,7 @@ LOCK_FORMAT = 2
 READABLE_FORMATS = (1, 2)
 LOCK_NAME = "contracts.lock.json"
 _NODES: dict[str, type[Any]] = {
-    name: obj for name, obj in vars(ir).items() if isinstance(obj, type) and dataclasses.is_dataclass(obj)
+    name: obj for name, obj in vars(ir).items() if isinstance(obj, type) and issubclass(obj, msgspec.Struct)
 }
 _NODES["Location"] = Location
 # Fields holding contract JSON values, kept as they are (a default may itself be an object or list).
@@ -41,8 +42,6 @@ class LockError(Exception):
 
 def write_lock(contracts: Sequence[ir.Contract], path: Path) -> None:
     """Record ``contracts`` in the lock at ``path``, keeping the other versions already there."""
-    import msgspec
-
     from codegen.emitters.ir_json import to_jsonable
 
     history: dict[str, dict[str, ir.Contract]] = {}
@@ -70,8 +69,6 @@ def write_lock(contracts: Sequence[ir.Contract], path: Path) -> None:
 
 def read_lock(path: Path) -> list[ir.Contract]:
     """Every version of every contract in the lock, as IR values."""
-    import msgspec
-
     try:
         doc = msgspec.json.decode(path.read_bytes())
     except (OSError, msgspec.DecodeError) as exc:
@@ -104,30 +101,30 @@ def _syntax_features(contract: ir.Contract) -> ir.Contract:
     def field(f: ir.Field) -> ir.Field:
         if f.proto is None or f.proto.proto_type != "string":
             return f
-        return dataclasses.replace(
-            f, proto=dataclasses.replace(f.proto, utf8_validation="NONE" if proto2 else "VERIFY")
+        return msgspec.structs.replace(
+            f, proto=msgspec.structs.replace(f.proto, utf8_validation="NONE" if proto2 else "VERIFY")
         )
 
     records = tuple(
-        dataclasses.replace(r, json_best_effort=proto2, fields=tuple(field(f) for f in r.fields))
+        msgspec.structs.replace(r, json_best_effort=proto2, fields=tuple(field(f) for f in r.fields))
         for r in contract.records
     )
-    enums = tuple(dataclasses.replace(e, closed=proto2, json_best_effort=proto2) for e in contract.enums)
-    return dataclasses.replace(contract, records=records, enums=enums)
+    enums = tuple(msgspec.structs.replace(e, closed=proto2, json_best_effort=proto2) for e in contract.enums)
+    return msgspec.structs.replace(contract, records=records, enums=enums)
 
 
 def from_jsonable(data: object) -> object:
-    """The inverse of ``to_jsonable``: tagged objects back to IR dataclasses, lists to tuples."""
+    """The inverse of ``to_jsonable``: tagged objects back to IR structs, lists to tuples."""
     if isinstance(data, dict) and "$kind" in data:
         cls = _NODES.get(str(data["$kind"]))
         if cls is None:
             raise ValueError(f"unknown IR node {data['$kind']!r}")
         kwargs: dict[str, object] = {}
         hints = _hints(cls)
-        for f in dataclasses.fields(cls):
-            if f.name not in data:
+        for name in cls.__struct_fields__:
+            if name not in data:
                 continue  # a lock written before the field existed: its default applies
-            kwargs[f.name] = _field_value(f.name, data[f.name], hints[f.name])
+            kwargs[name] = _field_value(name, data[name], hints[name])
         return cls(**kwargs)
     if isinstance(data, list):
         return tuple(from_jsonable(x) for x in data)

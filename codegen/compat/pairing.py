@@ -6,14 +6,14 @@ A pair is (previous, current); a deleted element pairs with None, an added one i
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+import msgspec
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Pairing(Generic[T]):
+class Pairing(msgspec.Struct, Generic[T], frozen=True):
     paired: list[tuple[T, T]]
     deleted: list[T]
     added: list[T]

@@ -12,9 +12,10 @@ accepted does not demand a major version either. Paths are compared resolved, so
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from codegen.compat.findings import Finding
 from codegen.compat.rules import RULES, Category
@@ -24,11 +25,10 @@ if TYPE_CHECKING:
     from codegen.config import Config
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(msgspec.Struct, frozen=True):
     excepted: frozenset[str] = frozenset()  # rule IDs
     ignored: tuple[Path, ...] = ()
-    ignored_only: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)  # rule ID -> paths
+    ignored_only: Mapping[str, tuple[Path, ...]] = msgspec.field(default_factory=dict)  # rule ID -> paths
 
     def keeps(self, finding: Finding) -> bool:
         if finding.rule in self.excepted:

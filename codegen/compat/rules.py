@@ -9,7 +9,8 @@ WIRE, WIRE_JSON and FILE alike.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+import msgspec
 
 from codegen.diagnostics import Severity
 from codegen.ir import SchemaLanguage
@@ -53,8 +54,7 @@ BOTH = PROTO | JSON
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     id: str
     purpose: str
     categories: frozenset[Category]

@@ -10,12 +10,12 @@ the common case in CI scripts and the one timed against buf, does not pay for it
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from codegen import ir, pipeline
 from codegen.compat.lockfile import LockError, read_lock
@@ -29,8 +29,7 @@ class SourceError(Exception):
     """The --against value cannot be used (usage error, exit 1)."""
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(msgspec.Struct, frozen=True):
     contracts: list[ir.Contract]
     diagnostics: list[Diagnostic]  # contract errors in the loaded version (exit 2 when any is an error)
 
@@ -61,7 +60,7 @@ def load_against(against: str, config: Config, current: Sequence[ir.Contract] = 
 
 def _compile_dir(path: Path, config: Config) -> Loaded:
     """The directory stands for the inputs as a whole, as `buf breaking --against <dir>` does."""
-    cfg = dataclasses.replace(config, inputs=(path,), proto_paths=())
+    cfg = msgspec.structs.replace(config, inputs=(path,), proto_paths=())
     return compile_current(cfg)
 
 
@@ -117,7 +116,7 @@ def load_git_ref(ref: str, config: Config, current: Sequence[ir.Contract] = ()) 
             inputs = tuple(moved(p) for p in config.inputs if moved(p).exists())
         if not inputs:
             return Loaded(list(unchanged), [])  # nothing (else) there at that ref: the rest is new
-        cfg = dataclasses.replace(
+        cfg = msgspec.structs.replace(
             config,
             inputs=inputs,
             proto_paths=tuple(moved(p) for p in roots(config)),
@@ -187,18 +186,18 @@ def _relocate(node: Any, prefix: str, shown: str) -> Any:
     if isinstance(node, Location):
         return _move(node, prefix, shown)
     if isinstance(node, ir.Source):
-        return dataclasses.replace(
+        return msgspec.structs.replace(
             node,
             path=_move_path(node.path, prefix, shown),
             files=tuple(_move_path(f, prefix, shown) for f in node.files),
         )
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+    if isinstance(node, msgspec.Struct):
         changes = {}
-        for f in dataclasses.fields(node):
-            value = getattr(node, f.name)
-            if isinstance(value, tuple) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
-                changes[f.name] = _relocate(value, prefix, shown)
-        return dataclasses.replace(node, **changes)
+        for name in node.__struct_fields__:
+            value = getattr(node, name)
+            if isinstance(value, tuple | msgspec.Struct):
+                changes[name] = _relocate(value, prefix, shown)
+        return msgspec.structs.replace(node, **changes)
     if isinstance(node, tuple):
         return tuple(_relocate(x, prefix, shown) for x in node)
     return node

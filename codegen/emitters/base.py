@@ -4,7 +4,6 @@ files as (relative path, bytes) and never touches the disk (the writer does that
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
 import msgspec
@@ -14,8 +13,7 @@ from codegen import ir
 GENERATED_MARK = "@generated"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class OutputFile:
+class OutputFile(msgspec.Struct, frozen=True, order=True):
     path: str  # POSIX path relative to the output root
     content: bytes
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import jsonschema
+import msgspec
 
 from codegen import ir
 from codegen.emitters.docs_schema import INT_RANGES, JsonObj, enum_wire_value
@@ -57,8 +57,7 @@ class CannotSynthesize(Exception):
     """No value could be found for a type; the message names the field and the reason."""
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(msgspec.Struct, frozen=True):
     payload: ir.JsonValue  # None when no valid payload could be built
     valid: bool
     problems: tuple[str, ...] = ()  # why no payload is shown

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+
+import msgspec
 
 from codegen import ir
 from codegen.emitters.docs_example import Example, example_payload
@@ -20,8 +21,7 @@ from codegen.emitters.package import PackageOptions, dist_name
 # -- changelog input ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ChangeNote:
+class ChangeNote(msgspec.Struct, frozen=True):
     """One finding of the breaking-change detector, as the docs show it."""
 
     rule: str  # the detector's stable rule id
@@ -30,8 +30,7 @@ class ChangeNote:
     where: str = ""  # path:line:col in the current version
 
 
-@dataclass(frozen=True)
-class VersionChanges:
+class VersionChanges(msgspec.Struct, frozen=True):
     previous: str  # the earlier version compared against
     current: str
     notes: tuple[ChangeNote, ...]
@@ -74,14 +73,12 @@ def port_slug(port: ir.Port) -> str:
 # -- views ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TypePart:
+class TypePart(msgspec.Struct, frozen=True):
     text: str
     href: str | None = None  # an anchor on the same page for records and enums
 
 
-@dataclass(frozen=True)
-class FieldView:
+class FieldView(msgspec.Struct, frozen=True):
     name: str
     type_parts: tuple[TypePart, ...]
     required: bool
@@ -99,8 +96,7 @@ class FieldView:
         return "".join(p.text for p in self.type_parts)
 
 
-@dataclass(frozen=True)
-class RecordView:
+class RecordView(msgspec.Struct, frozen=True):
     anchor: str
     id: str
     name: str
@@ -112,8 +108,7 @@ class RecordView:
     oneofs: tuple[str, ...]  # "payment: card, bank_transfer"
 
 
-@dataclass(frozen=True)
-class EnumValueView:
+class EnumValueView(msgspec.Struct, frozen=True):
     name: str
     wire: str  # JSON text
     number: int | None
@@ -121,8 +116,7 @@ class EnumValueView:
     deprecated: bool
 
 
-@dataclass(frozen=True)
-class EnumView:
+class EnumView(msgspec.Struct, frozen=True):
     anchor: str
     id: str
     name: str
@@ -130,8 +124,7 @@ class EnumView:
     values: tuple[EnumValueView, ...]
 
 
-@dataclass(frozen=True)
-class PortView:
+class PortView(msgspec.Struct, frozen=True):
     kind: str  # "stream" | "table"
     name: str
     address: str  # subject or table
@@ -142,8 +135,7 @@ class PortView:
     asyncapi_file: str | None  # relative to the output root, for stream ports
 
 
-@dataclass(frozen=True)
-class Usage:
+class Usage(msgspec.Struct, frozen=True):
     install: str  # a shell line
     dist: str
     generate: str  # the command that generates the modules into a repository
@@ -152,8 +144,7 @@ class Usage:
     tested_example: bool  # the snippet builds the example payload (else a generic reader)
 
 
-@dataclass(frozen=True)
-class ContractView:
+class ContractView(msgspec.Struct, frozen=True):
     slug: str
     name: str
     title: str
@@ -179,7 +170,7 @@ class ContractView:
     field_count: int
     pii_fields: int
     root_name: str
-    search_text: str = field(default="")
+    search_text: str = ""
 
     @property
     def port_names(self) -> tuple[str, ...]:
@@ -291,7 +282,7 @@ def _with_search_text(v: ContractView) -> ContractView:
     words = [v.name, v.title, v.owner_team or "", *v.tags]
     words += [w for p in v.ports for w in (p.name, p.address, p.kind)]
     text = " ".join(" ".join(words).lower().split())
-    return ContractView(**{**{f: getattr(v, f) for f in v.__dataclass_fields__}, "search_text": text})
+    return msgspec.structs.replace(v, search_text=text)
 
 
 def anchor(prefix: str, key: str) -> str:

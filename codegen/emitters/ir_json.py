@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 from collections.abc import Sequence
 
@@ -11,23 +10,19 @@ import msgspec
 from codegen import ir
 from codegen.emitters.base import Emitter, NoOptions, OutputFile
 
-_FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass -> its field names, found once per class
 _PLAIN = (str, int, float, bool, type(None))
 
 
 def to_jsonable(node: object) -> object:
-    """Dataclasses become objects tagged with their node kind, so unions in the IR stay unambiguous.
+    """Structs become objects tagged with their node kind, so unions in the IR stay unambiguous.
     (Every `generate` records the whole IR in the lock file through this: it is kept fast.)"""
     if isinstance(node, enum.Enum):
         return node.value
     if isinstance(node, _PLAIN):
         return node
-    names = _FIELDS.get(type(node))
-    if names is None and dataclasses.is_dataclass(node) and not isinstance(node, type):
-        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
-    if names is not None:
+    if isinstance(node, msgspec.Struct):
         out: dict[str, object] = {"$kind": type(node).__name__}
-        for name in names:
+        for name in node.__struct_fields__:
             out[name] = to_jsonable(getattr(node, name))
         return out
     if isinstance(node, (list, tuple)):

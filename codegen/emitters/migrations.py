@@ -15,10 +15,10 @@ partition key column, so relaxing or widening a cluster or partition field there
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import msgspec
+from msgspec.structs import replace
 
 from codegen import ir
 from codegen.diagnostics import Diagnostics
@@ -33,8 +33,7 @@ class MigrationOptions(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     dialects: tuple[str, ...] = DIALECTS
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(msgspec.Struct, frozen=True):
     breaking: tuple[str, ...]  # why a new table is needed; empty when the change is additive
     added: tuple[Column, ...]
     relaxed: tuple[Column, ...]  # NOT NULL dropped

@@ -13,7 +13,6 @@ is embedded, so encoding goes through the official protobuf runtime and stays by
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import msgspec
 from google.protobuf import descriptor_pb2
@@ -101,8 +100,7 @@ class PythonPortsEmitter(Emitter[PortsOptions]):
         return files
 
 
-@dataclass(frozen=True)
-class PortClasses:
+class PortClasses(msgspec.Struct, frozen=True):
     port: ir.StreamPort
     record: str  # the record's class name
     const: str

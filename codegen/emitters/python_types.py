@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+
+from msgspec.structs import replace
 
 from codegen import ir
 from codegen.constraints import INT_BOUNDS, RUNTIME_FORMATS, int_range

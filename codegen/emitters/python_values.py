@@ -12,7 +12,6 @@ import datetime
 import decimal
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import msgspec
 
@@ -34,8 +33,7 @@ def json_literal(value: ir.JsonValue) -> str:
     return repr(value)
 
 
-@dataclass(frozen=True)
-class Expr:
+class Expr(msgspec.Struct, frozen=True):
     source: str
     mutable: bool = False  # needs default_factory
 

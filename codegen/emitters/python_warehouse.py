@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import msgspec
 
@@ -62,8 +61,7 @@ class PythonWarehouseEmitter(Emitter[WarehouseOptions]):
         return files
 
 
-@dataclass(frozen=True)
-class TableWriter:
+class TableWriter(msgspec.Struct, frozen=True):
     table: Table
     record: str  # the record's class name
     const: str  # the WarehouseTable constant

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 
-@dataclass(frozen=True)
-class WireField:
+class WireField(msgspec.Struct, frozen=True):
     attr: str  # attribute of the record class
     name: str  # protobuf field name, also the record's wire name
     kind: str  # plain | uuid | decimal | date | time | datetime | duration | enum | record
@@ -23,8 +23,7 @@ class WireField:
     ref: object  # record: the record's class name; enum: ((name, number), ...)
 
 
-@dataclass(frozen=True)
-class WireRecord:
+class WireRecord(msgspec.Struct, frozen=True):
     class_name: str
     fields: tuple[WireField, ...]
 

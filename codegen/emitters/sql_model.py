@@ -6,14 +6,13 @@ snake_case (``sql_types.column_name``), with the facts every warehouse artifact 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from codegen import ir
 from codegen.emitters.sql_types import column_name
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(msgspec.Struct, frozen=True):
     name: str  # the SQL column name
     field: ir.Field  # the contract field it holds (field.name is the wire name)
     not_null: bool
@@ -29,8 +28,7 @@ class Column:
         return _strip(self.field.type)
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(msgspec.Struct, frozen=True):
     contract: ir.Contract
     port: ir.TablePort
     record: ir.Record

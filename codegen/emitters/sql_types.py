@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
+import msgspec
 from sqlglot import exp
 
 from codegen import ir
@@ -208,8 +208,7 @@ def string_literal(text: str, dialect: str) -> str:
     return exp.Literal.string(text).sql(dialect=dialect)
 
 
-@dataclass(frozen=True)
-class TypeMapper:
+class TypeMapper(msgspec.Struct, frozen=True):
     """Maps IR types of one contract to type text of one dialect."""
 
     contract: ir.Contract

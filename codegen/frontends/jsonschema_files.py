@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urldefrag, urljoin
 
 import jsonschema_rs
+import msgspec
 import referencing.exceptions
 from referencing import Registry, Resource, Specification
 from referencing.jsonschema import DRAFT4, DRAFT6, DRAFT7, DRAFT201909, DRAFT202012
@@ -28,8 +28,7 @@ if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
 
-@dataclass(frozen=True)
-class Draft:
+class Draft(msgspec.Struct, frozen=True):
     name: str  # as in ir.Source.dialect: "2020-12", "2019-09", "draft-07"
     validator_name: str  # the ``jsonschema`` validator class for this draft
     spec: Specification[Any]
@@ -61,8 +60,7 @@ DRAFTS = {
 OLD_DRAFTS = ("json-schema.org/draft-03/schema",)
 
 
-@dataclass
-class SchemaFile:
+class SchemaFile(msgspec.Struct):
     path: Path
     display: str
     uri: str  # the file's own URI: relative `$ref`s resolve against it
@@ -70,8 +68,8 @@ class SchemaFile:
     doc: Any
     draft: Draft
     locator: Locator
-    pointers: dict[int, str] = field(default_factory=dict)  # id() of each dict/list in doc -> JSON pointer
-    refs: list[tuple[str, str]] = field(default_factory=list)  # (pointer of the node, `$ref` value)
+    pointers: dict[int, str] = msgspec.field(default_factory=dict)  # id() of each dict/list in doc -> JSON pointer
+    refs: list[tuple[str, str]] = msgspec.field(default_factory=list)  # (pointer of the node, `$ref` value)
     valid: bool = True  # passed its meta-schema
 
     def loc(self, pointer: str) -> Location:
@@ -223,8 +221,7 @@ def _index(f: SchemaFile) -> None:
 # -- $ref resolution --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(msgspec.Struct, frozen=True):
     """Where a `$ref` lands: the schema value, its file and its pointer there."""
 
     value: Any

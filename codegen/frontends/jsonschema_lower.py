@@ -7,8 +7,9 @@ is one record and a recursive `$ref` closes a cycle of RecordTypes instead of re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from codegen import ir, metadata
 from codegen.diagnostics import Diagnostics
@@ -37,8 +38,7 @@ NUMBER_FORMATS = {"float": S.FLOAT32, "double": S.FLOAT64}
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@dataclass(frozen=True)
-class Hint:
+class Hint(msgspec.Struct, frozen=True):
     """The id and name a record or enum takes if the schema being lowered turns out to be one."""
 
     id: str

@@ -7,8 +7,9 @@ annotation, takes the tighter of two bounds, and reports keywords that disagree 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from codegen.diagnostics import Diagnostics, Location
 from codegen.frontends.json_locations import join
@@ -22,8 +23,7 @@ UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems")
 MERGED_AWAY = ("allOf", "$ref", "$defs", "definitions", "properties", "required")
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(msgspec.Struct, frozen=True):
     """A value inside a schema file, with its JSON pointer there."""
 
     value: Any
@@ -48,13 +48,12 @@ class Node:
         return self.value.get(keyword) if isinstance(self.value, dict) else None
 
 
-@dataclass
-class View:
+class View(msgspec.Struct):
     node: Node  # the schema this view is of: its location, and the name its record takes
     key: tuple[str, str, str]  # memo key: (file uri, pointer, variant tag)
-    kw: dict[str, Node] = field(default_factory=dict)  # keyword -> where its value is written
-    props: dict[str, list[Node]] = field(default_factory=dict)  # every allOf part's schema for the property
-    required: list[str] = field(default_factory=list)
+    kw: dict[str, Node] = msgspec.field(default_factory=dict)  # keyword -> where its value is written
+    props: dict[str, list[Node]] = msgspec.field(default_factory=dict)  # every allOf part's schema for the property
+    required: list[str] = msgspec.field(default_factory=list)
     required_at: Node | None = None
 
     def value(self, keyword: str) -> Any:

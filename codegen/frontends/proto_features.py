@@ -7,16 +7,16 @@ innermost setting wins. The lowering asks here instead of testing the syntax, so
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Any
 
+import msgspec
 from google.protobuf import descriptor_pb2
+from msgspec.structs import replace
 
 FEATURES = ("field_presence", "enum_type", "repeated_field_encoding", "utf8_validation", "json_format")
 
 
-@dataclass(frozen=True, slots=True)
-class Features:
+class Features(msgspec.Struct, frozen=True):
     field_presence: str  # EXPLICIT, IMPLICIT, LEGACY_REQUIRED
     enum_type: str  # OPEN, CLOSED
     repeated_field_encoding: str  # PACKED, EXPANDED

@@ -10,10 +10,10 @@ import json
 import textwrap
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from google.protobuf import descriptor_pb2
 
 from codegen import ir
@@ -99,14 +99,16 @@ ANY_MESSAGE = (
 )
 
 
-@dataclass
-class ProtoFile:
+class ProtoFile(msgspec.Struct):
     """One file of the descriptor set, with its source positions indexed on first use."""
 
     proto: descriptor_pb2.FileDescriptorProto
     display: str  # the path shown in diagnostics
     disk: Path | None  # the user's file on disk; None for bundled files (options, well-known types)
-    _spans: dict[Path_, descriptor_pb2.SourceCodeInfo.Location] | None = field(default=None, repr=False)
+    _spans: dict[Path_, descriptor_pb2.SourceCodeInfo.Location] | None = None
+
+    def __repr__(self) -> str:  # without the span index: a cache, and huge
+        return f"ProtoFile(proto={self.proto!r}, display={self.display!r}, disk={self.disk!r})"
 
     def _where(self, path: Path_) -> descriptor_pb2.SourceCodeInfo.Location | None:
         if self._spans is None:
@@ -135,8 +137,7 @@ class ProtoFile:
         return self.proto.syntax or "proto2"
 
 
-@dataclass(frozen=True)
-class TypeEntry:
+class TypeEntry(msgspec.Struct, frozen=True):
     full_name: str  # without the leading dot
     file: ProtoFile
     path: Path_
@@ -165,8 +166,7 @@ def index_types(files: Iterable[ProtoFile]) -> dict[str, TypeEntry]:
     return index
 
 
-@dataclass
-class _Shape:
+class _Shape(msgspec.Struct):
     """A field's type before presence is applied, with what repeated/map fields need."""
 
     elem: ir.Type

@@ -9,10 +9,10 @@ on disk and the global default pool is left alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+import msgspec
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
@@ -27,8 +27,7 @@ MESSAGE_EXT_NUMBER = 51001
 FIELD_EXT_NUMBER = 51002
 
 
-@dataclass(frozen=True)
-class OptionSchema:
+class OptionSchema(msgspec.Struct, frozen=True):
     """The private pool's view of the options: the set class and the three extensions."""
 
     file_set: type[Message]

@@ -13,10 +13,10 @@ import re
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import grpc_tools
+import msgspec
 from google.protobuf import descriptor_pb2
 from google.protobuf.json_format import MessageToDict
 from grpc_tools import protoc
@@ -49,8 +49,7 @@ _PROTOC_FILE_LINE = re.compile(r"^(?P<file>[^:]+): (?P<msg>.*)$")
 _NOT_FOUND = re.compile(r'^Import "(?P<name>[^"]+)" was not found')
 
 
-@dataclass(frozen=True)
-class _Input:
+class _Input(msgspec.Struct, frozen=True):
     name: str  # the path relative to its import root, as protoc and import statements spell it
     path: Path
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree as ET
+
+from msgspec.structs import replace
 
 from codegen import ir
 from codegen.compat import Category, backward, check, check_pair, check_versions, read_lock, write_lock

@@ -3,9 +3,9 @@ hostile contract whose every text field tries to inject markup."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from codegen import ir
@@ -37,7 +37,7 @@ def hostile_contract() -> ir.Contract:
         description=INJECT,
     )
     base = ALL[2]
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         base,
         name="../evil<script>",
         title=INJECT,
@@ -54,7 +54,7 @@ def hostile_contract() -> ir.Contract:
 def fixture_contracts() -> tuple[ir.Contract, ...]:
     """The python emitter's IR fixtures, renamed where an example contract has the same name."""
     taken = {c.name for c in example_contracts()}
-    return tuple(dataclasses.replace(c, name=f"fixture-{c.name}") if c.name in taken else c for c in ALL)
+    return tuple(msgspec.structs.replace(c, name=f"fixture-{c.name}") if c.name in taken else c for c in ALL)
 
 
 def all_contracts() -> tuple[ir.Contract, ...]:

@@ -19,7 +19,7 @@ def loc(line: int, path: str = "contracts/orders.schema.json") -> Location:
 
 
 def scalar(kind: ir.Scalar, **kwargs: object) -> ir.ScalarType:
-    constraints = {k: kwargs.pop(k) for k in list(kwargs) if k in ir.Constraints.__dataclass_fields__}
+    constraints = {k: kwargs.pop(k) for k in list(kwargs) if k in ir.Constraints.__struct_fields__}
     return ir.ScalarType(kind, ir.Constraints(**constraints), **kwargs)  # type: ignore[arg-type]
 
 

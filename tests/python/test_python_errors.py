@@ -65,7 +65,7 @@ def test_unplaceable_constraints_are_e043(t: ir.Type, message: str) -> None:
 def test_bad_defaults_are_e044(t: ir.Type, default: ir.JsonValue) -> None:
     enum = ir.Enum("E", "E", (ir.EnumValue("a", "a", field("x", t).location),), field("x", t).location)
     bad = one_field(t, has_default=True, default=default)
-    bad = ir.Contract(**{**{k: getattr(bad, k) for k in bad.__dataclass_fields__}, "enums": (enum,)})
+    bad = ir.Contract(**{**{k: getattr(bad, k) for k in bad.__struct_fields__}, "enums": (enum,)})
     (diag,) = errors(bad)
     assert diag.startswith("contracts/orders.schema.json:7:3: E044 field Root.value: default")
 
@@ -121,7 +121,7 @@ def test_default_breaking_its_own_constraints_is_e044() -> None:
 def test_a_protobuf_default_breaking_its_constraints_is_e044_too() -> None:
     # The protobuf frontend makes such fields required (tests/frontends/test_protobuf.py); an IR that
     # still carries a broken default is refused like any other, not silently made required.
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from tests.python.fixtures import PROTO_SOURCE
 

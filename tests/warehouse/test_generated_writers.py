@@ -4,7 +4,6 @@ the generated code passes mypy --strict and makes writing the wrong record type 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import importlib
 import json
@@ -67,7 +66,7 @@ def shipments_module(tmp: Path, package: str, table: str | None = None) -> Modul
     """The fixture contract's ``<package>.shipments_warehouse``; ``table`` moves the port to another table."""
     c = contract()
     if table is not None:
-        c = dataclasses.replace(c, ports=(dataclasses.replace(PORT, table=table),))
+        c = msgspec.structs.replace(c, ports=(msgspec.structs.replace(PORT, table=table),))
     return load(write(emit([c], package), tmp), f"{package}.shipments_warehouse")
 
 
@@ -159,7 +158,7 @@ def test_names_never_collide_with_the_records_or_ports_modules(tmp_path: Path) -
     stream = ir.StreamPort(
         name="shipments_table", subject="s", record="Shipment", location=PORT.location, key_fields=()
     )
-    c = dataclasses.replace(base, records=(*base.records, clash), ports=(stream, PORT))
+    c = msgspec.structs.replace(base, records=(*base.records, clash), ports=(stream, PORT))
     folder = write(emit([c], "gen_wh_names", ports=True, wire="json"), tmp_path)
     modules = [load(folder, f"gen_wh_names.{m}") for m in ("shipments", "shipments_ports", "shipments_warehouse")]
     records_module, ports_module, wh = modules
@@ -174,10 +173,10 @@ def test_names_never_collide_with_the_records_or_ports_modules(tmp_path: Path) -
 def test_hostile_names_stay_inert(tmp_path: Path) -> None:
     """Port, table and description text enter the module through repr(): quotes, newlines and backslashes
     neither break it nor run, and the embedded DDL still creates exactly that table."""
-    port = dataclasses.replace(PORT, name='in"""\nport\\x; import os', table='Odd "Schema".Tab\'le"""')
+    port = msgspec.structs.replace(PORT, name='in"""\nport\\x; import os', table='Odd "Schema".Tab\'le"""')
     base = contract()
-    record = dataclasses.replace(base.records[0], description='say """hi""" \\ back\x00slash')
-    c = dataclasses.replace(base, ports=(port,), records=(record, *base.records[1:]))
+    record = msgspec.structs.replace(base.records[0], description='say """hi""" \\ back\x00slash')
+    c = msgspec.structs.replace(base, ports=(port,), records=(record, *base.records[1:]))
     wh = load(write(emit([c], "gen_wh_hostile"), tmp_path), "gen_wh_hostile.shipments_warehouse")
     assert wh.__all__ == ["IN_PORT_X_IMPORT_OS", "in_port_x_import_os_writer"]
     assert (wh.IN_PORT_X_IMPORT_OS.port, wh.IN_PORT_X_IMPORT_OS.table) == (port.name, port.table)

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any
 
 import duckdb
+import msgspec
 import psycopg
 import pytest
 import sqlglot
@@ -18,7 +18,7 @@ from tests.warehouse.test_sql_ddl import clickhouse_query, clickhouse_session
 
 
 def _with_fields(*fields: ir.Field) -> ir.Record:
-    return dataclasses.replace(SHIPMENT, fields=fields)
+    return msgspec.structs.replace(SHIPMENT, fields=fields)
 
 
 ADDITIVE = _with_fields(
@@ -92,7 +92,7 @@ def _statements(sql: str) -> list[exp.Expression]:
 
 
 def _field(name: str, **changes: Any) -> ir.Field:
-    return dataclasses.replace(next(f for f in SHIPMENT.fields if f.name == name), **changes)
+    return msgspec.structs.replace(next(f for f in SHIPMENT.fields if f.name == name), **changes)
 
 
 def _replace_fields(*fields: ir.Field) -> ir.Record:
@@ -126,12 +126,12 @@ def test_clickhouse_additive_change_adds_a_nullable_column_with_comment() -> Non
 
 
 def test_clickhouse_wider_string_new_enum_value_and_dropped_not_null_alter_in_place() -> None:
-    carrier = dataclasses.replace(CARRIER, values=(*CARRIER.values, ir.EnumValue("FEDEX", "FEDEX", LOC)))
+    carrier = msgspec.structs.replace(CARRIER, values=(*CARRIER.values, ir.EnumValue("FEDEX", "FEDEX", LOC)))
     record = _replace_fields(
         _field("trackingCode", type=ir.ScalarType(ir.Scalar.STRING, constraints=ir.Constraints(max_length=20))),
         _field("cost", required=False),
     )
-    new = dataclasses.replace(contract("1.1.0", record), enums=(carrier,))
+    new = msgspec.structs.replace(contract("1.1.0", record), enums=(carrier,))
     sql = migration(new, "clickhouse")
     assert "-- breaking" not in sql and "CREATE" not in sql
     statements = _statements(sql)
