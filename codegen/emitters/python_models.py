@@ -18,6 +18,7 @@ import msgspec
 from codegen import ir
 from codegen.diagnostics import ContractError, Diagnostic, Location
 from codegen.emitters.base import GENERATED_MARK, Emitter, OutputFile
+from codegen.emitters.python_fast_checks import fast_path, oneof_fast_test
 from codegen.emitters.python_types import (
     Meta,
     Tag,
@@ -373,14 +374,22 @@ class ModuleBuilder:
                 rule = prefix + names[f.name] + "_" + factory.removesuffix("_rule")
                 args = [repr(f.name)] + [f"{k}={v}" for k, v in kwargs]
                 rules.append(f"{rule} = contract_runtime.{factory}({', '.join(args)})\n")
-                calls.append(f"{rule}(self.{names[f.name]})")
+                # One local per field: mypy types each by its field, and no field name shadows a builtin.
+                var = "v_" + names[f.name]
+                fast = fast_path(factory, f.type, rule, var)
+                if fast is None:
+                    calls.append(f"{rule}(self.{names[f.name]})")
+                    continue
+                rules.extend(fast.constants)
+                calls += [f"{var} = self.{names[f.name]}", f"if not ({fast.test}):", f"    {rule}({var})"]
         for oneof in r.oneofs:
             members = [n for n in oneof.fields if n in names]
             if len(members) > 1:
                 rule = prefix + snake_identifier(oneof.name, "group") + "_oneof"
                 wire = "(" + ", ".join(repr(n) for n in members) + ")"
                 rules.append(f"{rule} = contract_runtime.oneof_rule({oneof.name!r}, {wire})\n")
-                calls.append(f"{rule}(" + ", ".join(f"self.{names[n]}" for n in members) + ")")
+                values = [f"self.{names[n]}" for n in members]
+                calls += [f"if not ({oneof_fast_test(values)}):", f"    {rule}({', '.join(values)})"]
         if not calls:
             return "", ""
         body = "    def __post_init__(self) -> None:\n" + "".join(f"        {call}\n" for call in calls)

@@ -292,5 +292,5 @@ def test_contract_description_cannot_inject_code() -> None:
     tree = ast.parse(source)
     calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     rules = {c for c in calls if c.startswith("_") and c.rsplit("_", 1)[1] in RULE_KINDS}
-    assert calls - rules <= {"CustomerAddress"}  # the default factory and field rules: nothing smuggled in
+    assert calls - rules <= {"CustomerAddress", "type", "len"}  # default factory, rules, their fast paths
     assert "\x00" not in source and "\r" not in source

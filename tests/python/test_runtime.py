@@ -19,7 +19,7 @@ def test_emitter_and_runtime_agree_on_formats() -> None:
 @pytest.mark.parametrize(
     ("fmt", "good", "bad"),
     [
-        ("email", ["a@b.co", "first.last+tag@sub.example.org"], ["a", "a@b", "a b@c.de", "@b.co"]),
+        ("email", ["a@b.co", "first.last+tag@sub.example.org"], ["a", "a@b", "a b@c.de", "@b.co", "a@b.co\n"]),
         ("hostname", ["example.com", "a-1.b", "localhost"], ["-a.com", "a..b", "a_b.com", "x" * 64 + ".com", ""]),
         ("ipv4", ["127.0.0.1", "255.255.255.255"], ["256.1.1.1", "1.2.3", "01.2.3.4"]),
         ("ipv6", ["::1", "2001:db8::8a2e:370:7334"], ["1.2.3.4", "::1%eth0", "gggg::"]),

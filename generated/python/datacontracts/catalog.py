@@ -131,7 +131,15 @@ class Book(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag="boo
 
     def __post_init__(self) -> None:
         _Book_price_decimal(self.price)
-        _Book_currency_pattern(self.currency)
+        v_currency = self.currency
+        if not (
+            type(v_currency) is str
+            and len(v_currency) == 3
+            and v_currency.isascii()
+            and v_currency.isalpha()
+            and v_currency.isupper()
+        ):
+            _Book_currency_pattern(v_currency)
         _Book_isbn_pattern(self.isbn)
 
 
@@ -172,7 +180,15 @@ class Gadget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag="g
 
     def __post_init__(self) -> None:
         _Gadget_price_decimal(self.price)
-        _Gadget_currency_pattern(self.currency)
+        v_currency = self.currency
+        if not (
+            type(v_currency) is str
+            and len(v_currency) == 3
+            and v_currency.isascii()
+            and v_currency.isalpha()
+            and v_currency.isupper()
+        ):
+            _Gadget_currency_pattern(v_currency)
 
 
 _Category_slug_pattern = contract_runtime.pattern_rule("slug", pattern="^[a-z0-9-]+$")
@@ -219,4 +235,12 @@ class Priced(msgspec.Struct, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         _Priced_price_decimal(self.price)
-        _Priced_currency_pattern(self.currency)
+        v_currency = self.currency
+        if not (
+            type(v_currency) is str
+            and len(v_currency) == 3
+            and v_currency.isascii()
+            and v_currency.isalpha()
+            and v_currency.isupper()
+        ):
+            _Priced_currency_pattern(v_currency)

@@ -160,4 +160,12 @@ class CustomerAddress(msgspec.Struct, frozen=True, kw_only=True):
     ]
 
     def __post_init__(self) -> None:
-        _CustomerAddress_country_pattern(self.country)
+        v_country = self.country
+        if not (
+            type(v_country) is str
+            and len(v_country) == 2
+            and v_country.isascii()
+            and v_country.isalpha()
+            and v_country.isupper()
+        ):
+            _CustomerAddress_country_pattern(v_country)

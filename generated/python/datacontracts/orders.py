@@ -60,6 +60,8 @@ _OrderPlaced_customer_email_format = contract_runtime.format_rule(
 _OrderPlaced_total_amount_decimal = contract_runtime.decimal_rule(
     "total_amount", precision=12, scale=2, ge=decimal.Decimal("0.0")
 )
+_OrderPlaced_total_amount_decimal_quantum = decimal.Decimal("0.01")
+_OrderPlaced_total_amount_decimal_ge = decimal.Decimal("0.0")
 _OrderPlaced_currency_pattern = contract_runtime.pattern_rule(
     "currency", pattern="^[A-Z]{3}$"
 )
@@ -162,14 +164,36 @@ class OrderPlaced(msgspec.Struct, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         _OrderPlaced_customer_email_format(self.customer_email)
-        _OrderPlaced_total_amount_decimal(self.total_amount)
-        _OrderPlaced_currency_pattern(self.currency)
-        _OrderPlaced_payment_oneof(self.card, self.bank_transfer, self.voucher_code)
+        v_total_amount = self.total_amount
+        if not (
+            type(v_total_amount) is decimal.Decimal
+            and v_total_amount.same_quantum(_OrderPlaced_total_amount_decimal_quantum)
+            and v_total_amount.adjusted() < 10
+            and v_total_amount >= _OrderPlaced_total_amount_decimal_ge
+        ):
+            _OrderPlaced_total_amount_decimal(v_total_amount)
+        v_currency = self.currency
+        if not (
+            type(v_currency) is str
+            and len(v_currency) == 3
+            and v_currency.isascii()
+            and v_currency.isalpha()
+            and v_currency.isupper()
+        ):
+            _OrderPlaced_currency_pattern(v_currency)
+        if not (
+            (self.card is None)
+            + (self.bank_transfer is None)
+            + (self.voucher_code is None)
+            >= 2
+        ):
+            _OrderPlaced_payment_oneof(self.card, self.bank_transfer, self.voucher_code)
 
 
 _OrderPlacedLineItem_unit_price_decimal = contract_runtime.decimal_rule(
     "unit_price", precision=10, scale=2
 )
+_OrderPlacedLineItem_unit_price_decimal_quantum = decimal.Decimal("0.01")
 
 
 class OrderPlacedLineItem(msgspec.Struct, frozen=True, kw_only=True):
@@ -190,7 +214,15 @@ class OrderPlacedLineItem(msgspec.Struct, frozen=True, kw_only=True):
     ]
 
     def __post_init__(self) -> None:
-        _OrderPlacedLineItem_unit_price_decimal(self.unit_price)
+        v_unit_price = self.unit_price
+        if not (
+            type(v_unit_price) is decimal.Decimal
+            and v_unit_price.same_quantum(
+                _OrderPlacedLineItem_unit_price_decimal_quantum
+            )
+            and v_unit_price.adjusted() < 8
+        ):
+            _OrderPlacedLineItem_unit_price_decimal(v_unit_price)
 
 
 _AcmeCommonV1Address_country_pattern = contract_runtime.pattern_rule(
@@ -225,7 +257,15 @@ class AcmeCommonV1Address(msgspec.Struct, frozen=True, kw_only=True):
     ]
 
     def __post_init__(self) -> None:
-        _AcmeCommonV1Address_country_pattern(self.country)
+        v_country = self.country
+        if not (
+            type(v_country) is str
+            and len(v_country) == 2
+            and v_country.isascii()
+            and v_country.isalpha()
+            and v_country.isupper()
+        ):
+            _AcmeCommonV1Address_country_pattern(v_country)
 
 
 _OrderPlacedCard_last4_pattern = contract_runtime.pattern_rule(
@@ -248,7 +288,14 @@ class OrderPlacedCard(msgspec.Struct, frozen=True, kw_only=True):
     ]
 
     def __post_init__(self) -> None:
-        _OrderPlacedCard_last4_pattern(self.last4)
+        v_last4 = self.last4
+        if not (
+            type(v_last4) is str
+            and len(v_last4) == 4
+            and v_last4.isascii()
+            and v_last4.isdigit()
+        ):
+            _OrderPlacedCard_last4_pattern(v_last4)
 
 
 class OrderPlacedBankTransfer(msgspec.Struct, frozen=True, kw_only=True):

@@ -122,6 +122,7 @@ class Payment(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _Money_amount_decimal = contract_runtime.decimal_rule("amount", precision=18, scale=2)
+_Money_amount_decimal_quantum = decimal.Decimal("0.01")
 _Money_currency_pattern = contract_runtime.pattern_rule(
     "currency", pattern="^[A-Z]{3}$"
 )
@@ -148,8 +149,22 @@ class Money(msgspec.Struct, frozen=True, kw_only=True):
     ]
 
     def __post_init__(self) -> None:
-        _Money_amount_decimal(self.amount)
-        _Money_currency_pattern(self.currency)
+        v_amount = self.amount
+        if not (
+            type(v_amount) is decimal.Decimal
+            and v_amount.same_quantum(_Money_amount_decimal_quantum)
+            and v_amount.adjusted() < 16
+        ):
+            _Money_amount_decimal(v_amount)
+        v_currency = self.currency
+        if not (
+            type(v_currency) is str
+            and len(v_currency) == 3
+            and v_currency.isascii()
+            and v_currency.isalpha()
+            and v_currency.isupper()
+        ):
+            _Money_currency_pattern(v_currency)
 
 
 _Address_country_pattern = contract_runtime.pattern_rule(
@@ -181,7 +196,15 @@ class Address(msgspec.Struct, frozen=True, kw_only=True):
     ]
 
     def __post_init__(self) -> None:
-        _Address_country_pattern(self.country)
+        v_country = self.country
+        if not (
+            type(v_country) is str
+            and len(v_country) == 2
+            and v_country.isascii()
+            and v_country.isalpha()
+            and v_country.isupper()
+        ):
+            _Address_country_pattern(v_country)
 
 
 class Refund(msgspec.Struct, frozen=True, kw_only=True):

@@ -28,7 +28,7 @@ class ContractViolation(ValueError):
         super().__init__(detail if path == "$" else f"{detail} - at `{path}`")
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+\Z")  # \Z: ECMA-262 $ does not match before a newline
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*$")
 _LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?$")
 
