@@ -14,6 +14,7 @@ caller's environment does not make every timed run compile the compiler's source
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -141,6 +142,19 @@ def _versus_buf(ours: list[str], buf: str, modules: tuple[Path, Path], cwd: Path
     )
 
 
+def _parts(modules: tuple[Path, Path], runs: int) -> None:
+    """Where one pair's run spends its time (``startup_parts``), medians over fresh processes."""
+    previous, current = modules
+    cmd = [sys.executable, "-m", "benchmarks.startup_parts", str(current), str(previous)]
+    samples: list[dict[str, float]] = []
+    for _ in range(runs + 1):  # the first run fills the bytecode cache and is not counted
+        out = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, check=False, env=_env())
+        samples.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print("one pair, in process (medians; each import group counted after the ones above it):")
+    for label in samples[0]:
+        print(f"  {label:<76} {statistics.median(s[label] for s in samples[1:]):6.1f} ms")
+
+
 def run(opts: Opts) -> int:
     repo = _repo(opts.n, opts.seed)
     ours = _ours()
@@ -164,6 +178,7 @@ def run(opts: Opts) -> int:
         print(f"{label:40} {seconds:7.3f}s  {target} {verdict}")
     print(f"{'one pair, ours / buf':40} {pair_ours / pair_buf:7.2f}x")
     print(f"{f'{opts.n} contracts, ours / buf':40} {corpus['ours'] / corpus['buf']:7.2f}x")
+    _parts(_buf_modules(repo, "pair", first_only=True), max(opts.runs, PAIR_RUNS))
     missed = any(not met for *_, met in goals)
     return 1 if missed and opts.strict else 0
 
