@@ -70,21 +70,21 @@ def pattern_fast_path(t: ir.Type, var: str) -> FastPath | None:
 
 
 def decimal_fast_path(t: ir.Type, rule: str, var: str) -> FastPath | None:
-    """A Decimal with exactly the contract's scale: one exponent compare, one magnitude test, the bounds.
-    The same test the rule makes first, without the call."""
+    """A Decimal with exactly the contract's scale: one exponent compare, one magnitude test, the bounds
+    (the same test the rule makes first, without the call). With no digits stated: finite, the bounds."""
     scalar, nullable = _scalar(t)
     if scalar is None or scalar.kind is not ir.Scalar.DECIMAL:
         return None
     c = scalar.constraints
-    if scalar.precision is None or scalar.scale is None or c.multiple_of is not None:
+    if c.multiple_of is not None or (scalar.precision is None) != (scalar.scale is None):
         return None
-    quantum = decimal.Decimal(1).scaleb(-scalar.scale)
-    constants = [f"{rule}_quantum = decimal.Decimal({str(quantum)!r})\n"]
-    parts = [
-        f"type({var}) is decimal.Decimal",
-        f"{var}.same_quantum({rule}_quantum)",
-        f"{var}.adjusted() < {scalar.precision - scalar.scale}",
-    ]
+    constants: list[str] = []
+    parts = [f"type({var}) is decimal.Decimal"]
+    if scalar.precision is None or scalar.scale is None:
+        parts.append(f"{var}.is_finite()")
+    else:
+        constants.append(f"{rule}_quantum = decimal.Decimal({str(decimal.Decimal(1).scaleb(-scalar.scale))!r})\n")
+        parts += [f"{var}.same_quantum({rule}_quantum)", f"{var}.adjusted() < {scalar.precision - scalar.scale}"]
     bounds = (
         ("ge", ">=", c.minimum),
         ("le", "<=", c.maximum),

@@ -107,6 +107,8 @@ TYPES = [
     money(10, 2),
     money(4, 4, exclusive_maximum=0.5),
     money(5, 0, minimum=-10, maximum=10, exclusive_minimum=-5),
+    ir.ScalarType(ir.Scalar.DECIMAL, ir.Constraints(exclusive_minimum=0)),  # bounds, no digits stated
+    ir.ScalarType(ir.Scalar.DECIMAL, ir.Constraints(minimum=-1.5, exclusive_maximum=1e6)),
 ]
 
 
@@ -141,6 +143,12 @@ def test_decimal_fast_path_takes_amounts_spelled_with_the_scale() -> None:
     assert not fast(decimal.Decimal("63.0")), "another spelling takes the rule, which counts digits by value"
     assert not fast(decimal.Decimal("-1.00")) and not fast(decimal.Decimal("10000000000.00"))
     assert not fast(63.0)
+
+
+def test_decimal_with_only_bounds_takes_finite_values_within_them() -> None:
+    fast = compiled(decimal_fast_path(ir.ScalarType(ir.Scalar.DECIMAL, ir.Constraints(exclusive_minimum=0)), "_r", "v"))
+    assert fast(decimal.Decimal("0.001")) and fast(decimal.Decimal("12E+3"))
+    assert not fast(decimal.Decimal("0")) and not fast(decimal.Decimal("Infinity")) and not fast(decimal.Decimal("NaN"))
 
 
 def test_decimal_with_multiple_of_or_no_scale_has_no_fast_path() -> None:

@@ -93,6 +93,7 @@ class CatalogEntry(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _Book_price_decimal = contract_runtime.decimal_rule("price", gt=decimal.Decimal("0"))
+_Book_price_decimal_gt = decimal.Decimal("0")
 _Book_currency_pattern = contract_runtime.pattern_rule("currency", pattern="^[A-Z]{3}$")
 _Book_isbn_pattern = contract_runtime.pattern_rule(
     "isbn", pattern="^(97[89])?[0-9]{9}[0-9X]$"
@@ -130,7 +131,13 @@ class Book(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag="boo
     ) = msgspec.UNSET
 
     def __post_init__(self) -> None:
-        _Book_price_decimal(self.price)
+        v_price = self.price
+        if not (
+            type(v_price) is decimal.Decimal
+            and v_price.is_finite()
+            and v_price > _Book_price_decimal_gt
+        ):
+            _Book_price_decimal(v_price)
         v_currency = self.currency
         if not (
             type(v_currency) is str
@@ -144,6 +151,7 @@ class Book(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag="boo
 
 
 _Gadget_price_decimal = contract_runtime.decimal_rule("price", gt=decimal.Decimal("0"))
+_Gadget_price_decimal_gt = decimal.Decimal("0")
 _Gadget_currency_pattern = contract_runtime.pattern_rule(
     "currency", pattern="^[A-Z]{3}$"
 )
@@ -179,7 +187,13 @@ class Gadget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag="g
     ) = msgspec.UNSET
 
     def __post_init__(self) -> None:
-        _Gadget_price_decimal(self.price)
+        v_price = self.price
+        if not (
+            type(v_price) is decimal.Decimal
+            and v_price.is_finite()
+            and v_price > _Gadget_price_decimal_gt
+        ):
+            _Gadget_price_decimal(v_price)
         v_currency = self.currency
         if not (
             type(v_currency) is str
@@ -214,6 +228,7 @@ class Category(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _Priced_price_decimal = contract_runtime.decimal_rule("price", gt=decimal.Decimal("0"))
+_Priced_price_decimal_gt = decimal.Decimal("0")
 _Priced_currency_pattern = contract_runtime.pattern_rule(
     "currency", pattern="^[A-Z]{3}$"
 )
@@ -234,7 +249,13 @@ class Priced(msgspec.Struct, frozen=True, kw_only=True):
     ]
 
     def __post_init__(self) -> None:
-        _Priced_price_decimal(self.price)
+        v_price = self.price
+        if not (
+            type(v_price) is decimal.Decimal
+            and v_price.is_finite()
+            and v_price > _Priced_price_decimal_gt
+        ):
+            _Priced_price_decimal(v_price)
         v_currency = self.currency
         if not (
             type(v_currency) is str
