@@ -54,6 +54,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E042": (Severity.ERROR, "type cannot be represented as a Python record (msgspec union limits, map keys)"),
     "E043": (Severity.ERROR, "constraint cannot be enforced on generated Python records where it is placed"),
     "E044": (Severity.ERROR, "default value does not fit the field's type"),
+    "E045": (Severity.ERROR, "pattern is not a regular expression the generated records can compile"),
     "E050": (Severity.ERROR, "configuration is invalid"),
     "W001": (Severity.WARNING, "contract metadata missing (plain schema compiled with defaults)"),
     "W002": (Severity.WARNING, "field or record has no description"),

@@ -92,6 +92,17 @@ def test_contract_error_exits_2_and_leaves_output_untouched(project: Path) -> No
     assert snapshot(project / "generated") == before
 
 
+def test_pattern_python_cannot_compile_exits_2_and_writes_nothing(project: Path) -> None:
+    """Before E045 the module was written and failed on import with re.error."""
+    bad = json.loads(json.dumps(SCHEMA))
+    bad["properties"]["id"] = {"type": "string", "pattern": "^[A-Z]{3,2}$"}
+    (project / "contracts" / "shipments.schema.json").write_text(json.dumps(bad, indent=2))
+    result = run("generate")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("contracts/shipments.schema.json:") and "E045" in result.stderr
+    assert not (project / "generated").exists()
+
+
 def test_failing_first_run_creates_nothing(project: Path) -> None:
     (project / "contracts" / "bad.schema.json").write_text("{ not json")
     result = run("generate")

@@ -25,6 +25,7 @@ from codegen.emitters.python_types import (
     TypeRenderer,
     Unrepresentable,
     field_pattern,
+    pattern_problems,
     runtime_checks,
     without_field_pattern,
 )
@@ -322,6 +323,8 @@ class ModuleBuilder:
             doc.kwargs.append(("examples", json_literal(list(f.examples))))
         if f.deprecated:
             doc.schema["deprecated"] = True
+        for problem in pattern_problems(f.type):
+            self.problem(f.location, "E045", f"field {r.name}.{f.name}: {problem}")
         pattern = field_pattern(f.type)
         if pattern is not None:  # checked by a pattern rule in __post_init__; still documented
             doc.schema["pattern"] = pattern

@@ -10,6 +10,7 @@ What msgspec cannot represent at all (some unions, map keys) is reported as E042
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -299,6 +300,23 @@ def walk_types(t: ir.Type, visit: Callable[[ir.Type, bool], None], top: bool = T
     elif isinstance(t, ir.UnionType):
         for v in t.variants:
             walk_types(v, visit, False)
+
+
+def pattern_problems(t: ir.Type) -> list[str]:
+    """Patterns in the field that Python's ``re`` cannot compile. The generated module compiles every
+    pattern when it is imported, so such a pattern is a contract error here, not an ImportError there."""
+    problems: list[str] = []
+
+    def visit(node: ir.Type, top: bool) -> None:
+        pattern = node.constraints.pattern if isinstance(node, ir.ScalarType) else None
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append(f"pattern {pattern!r} is not a regular expression Python's re can compile: {exc}")
+
+    walk_types(t, visit)
+    return problems
 
 
 def field_pattern(t: ir.Type) -> str | None:

@@ -130,3 +130,18 @@ def test_a_protobuf_default_breaking_its_constraints_is_e044_too() -> None:
     )
     (diag,) = errors(proto)
     assert "E044 field Root.value: default [] breaks the field's own constraints" in diag
+
+
+@pytest.mark.parametrize(
+    "t",
+    [
+        scalar(S.STRING, pattern="^[A-Z]{3,2}$"),  # the field's own pattern, checked by a rule
+        ir.NullableType(scalar(S.STRING, pattern="(unclosed")),
+        ir.ArrayType(scalar(S.STRING, pattern=r"^\p{L}+$")),  # ECMA-262 property escape: not in Python's re
+    ],
+)
+def test_patterns_python_cannot_compile_are_e045(t: ir.Type) -> None:
+    """The generated module would fail on import (re.error): the compiler says so at the field instead."""
+    (diag,) = errors(one_field(t))
+    assert diag.startswith("contracts/orders.schema.json:7:3: E045 field Root.value: pattern ")
+    assert "is not a regular expression Python's re can compile" in diag
