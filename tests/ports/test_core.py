@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -62,16 +63,26 @@ def test_wrong_python_type_is_a_violation_not_a_crash(url: str) -> None:
     with pytest.raises(ContractViolation) as info:
         producer.publish(
             Order(
-                order_id=7,
+                order_id=7,  # type: ignore[arg-type]
                 customer="c",
-                items=[Line(sku="SKU-1", quantity=1)],  # type: ignore[arg-type]
+                items=[Line(sku="SKU-1", quantity=1)],
                 total=order(1).total,
             )
         )
     assert (info.value.path, info.value.rule) == ("$.order_id", "type")
     with pytest.raises(ContractViolation):
         producer.publish(Line(sku="SKU-1", quantity=1))  # type: ignore[arg-type]
+    # A value no wire can carry: msgspec's TypeError names no field, the violation does.
+    items: list[Any] = [Line(sku="SKU-1", quantity=1), object()]
+    unencodable = Order(order_id="o", customer="c", items=items, total=order(1).total)
+    with pytest.raises(ContractViolation) as info:
+        producer.publish(unencodable)
+    assert (info.value.path, info.value.rule) == ("$.items[1]", "type")
+    with pytest.raises(BatchRejected) as batch:
+        producer.publish_many([order(1), unencodable, order(2)])
+    assert [i for i, _ in batch.value.violations] == [1]
     producer.close()
+    assert rows(url) == 0
 
 
 def test_batch_is_all_or_nothing_on_validation(url: str) -> None:

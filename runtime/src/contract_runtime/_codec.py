@@ -59,7 +59,31 @@ def validate(record: T) -> T:
         msgspec.convert(msgspec.to_builtins(record, builtin_types=_KEEP), type(record))
     except msgspec.ValidationError as exc:
         raise violation_from(exc) from None
+    except TypeError as exc:
+        raise unencodable(record, exc) from None
     return record
+
+
+def unencodable(record: object, exc: TypeError) -> ContractViolation:
+    """A record holding a value no wire can carry (an arbitrary object where a field wants a string, say).
+    msgspec's TypeError names no field, so the record is walked to find the first such value; only on this
+    failure path."""
+    return ContractViolation(f"cannot encode the value: {exc}", path=_unencodable_at(record, "$") or "$", rule="type")
+
+
+def _unencodable_at(value: object, path: str) -> str | None:
+    if isinstance(value, msgspec.Struct):
+        names = zip(value.__struct_fields__, value.__struct_encode_fields__, strict=True)
+        return next((p for attr, wire in names if (p := _unencodable_at(getattr(value, attr), f"{path}.{wire}"))), None)
+    if isinstance(value, list | tuple):
+        return next((p for i, v in enumerate(value) if (p := _unencodable_at(v, f"{path}[{i}]"))), None)
+    if isinstance(value, dict):
+        return next((p for k, v in value.items() if (p := _unencodable_at(v, f"{path}.{k}"))), None)
+    try:
+        _encoder.encode(value)
+    except TypeError:
+        return path
+    return None
 
 
 _decoders: dict[Any, msgspec.json.Decoder[Any]] = {}

@@ -7,7 +7,7 @@ from typing import Generic, Protocol, TypeVar
 import msgspec
 
 from contract_runtime._checks import ContractViolation
-from contract_runtime._codec import violation_from
+from contract_runtime._codec import unencodable, violation_from
 from contract_runtime.ports._headers import JSON
 
 T = TypeVar("T")
@@ -41,7 +41,10 @@ class JsonCodec(Generic[T]):
     def encode(self, record: T) -> bytes:
         if type(record) is not self.record_type:
             raise ContractViolation(f"expected a {self.record_type.__name__}, got {type(record).__name__}", rule="type")
-        data = self._encoder.encode(record)
+        try:
+            data = self._encoder.encode(record)
+        except TypeError as exc:
+            raise unencodable(record, exc) from None
         try:
             self._decoder.decode(data)
         except msgspec.ValidationError as exc:
