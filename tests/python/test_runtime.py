@@ -179,3 +179,18 @@ def test_rules_ignore_the_callers_decimal_context() -> None:
     with decimal.localcontext() as ctx:
         ctx.prec = 3
         cr.decimal_rule("d", precision=38, scale=9)(decimal.Decimal("12345678901234567890.123456789"))
+
+
+def test_a_value_no_wire_can_carry_is_a_type_violation_at_its_path() -> None:
+    class Inner(msgspec.Struct):
+        tags: list[str]
+
+    class Outer(msgspec.Struct):
+        maybe: str | msgspec.UnsetType = msgspec.UNSET  # absent: skipped, not reported
+        inner: Inner | None = None
+
+    record = Outer(inner=Inner(tags=["a", object()]))  # type: ignore[list-item]
+    with pytest.raises(cr.ContractViolation) as info:
+        cr.validate(record)
+    assert (info.value.path, info.value.rule) == ("$.inner.tags[1]", "type")
+    assert "cannot encode the value" in str(info.value)

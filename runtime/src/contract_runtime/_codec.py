@@ -79,6 +79,8 @@ def _unencodable_at(value: object, path: str) -> str | None:
         return next((p for i, v in enumerate(value) if (p := _unencodable_at(v, f"{path}[{i}]"))), None)
     if isinstance(value, dict):
         return next((p for k, v in value.items() if (p := _unencodable_at(v, f"{path}.{k}"))), None)
+    if value is msgspec.UNSET:  # an absent field: encoded by leaving it out, not a value of its own
+        return None
     try:
         _encoder.encode(value)
     except TypeError:
