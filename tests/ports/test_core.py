@@ -211,6 +211,32 @@ def test_bad_messages_go_to_dead_letter_and_reading_goes_on(url: str) -> None:
     run(transport.close())
 
 
+def test_content_type_is_compared_as_a_media_type(url: str) -> None:
+    """Parameters and case do not change a media type; another type is not this reader's to decode."""
+    transport = open_transport(url)
+    data = msgspec.json.encode(order(1))
+    spellings = ["application/json", "application/json; charset=utf-8", "Application/JSON", "text/plain"]
+    run(
+        transport.publish(
+            PORT.subject, [OutMessage(f"m{i}", data, {"content-type": c}) for i, c in enumerate(spellings)]
+        )
+    )
+    reader = Reader(transport, PORT, CODEC, consumer="r")
+    assert len(reader.read(10, 1)) == 3
+    (letter,) = run(read_dead_letters(transport, PORT, "ops"))
+    assert (letter.rule, letter.headers["content-type"]) == ("content_type", "text/plain")
+    reader.close()
+    run(transport.close())
+
+
+def test_protobuf_content_type_spellings() -> None:
+    from contract_runtime.ports._headers import PROTOBUF, media_type
+
+    for spelling in ("application/x-protobuf", "application/protobuf", "application/vnd.google.protobuf"):
+        assert media_type(spelling) == PROTOBUF
+    assert media_type("application/grpc") != PROTOBUF
+
+
 class OrderV1_3(msgspec.Struct, frozen=True, kw_only=True):
     """A later minor version: one more optional field."""
 

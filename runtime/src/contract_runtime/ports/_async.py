@@ -278,7 +278,7 @@ class AsyncReader(Generic[T]):
             detail = f"message of {self.port.contract} {version}, this reader reads major {self.port.major}"
             return ("contract", detail, "major_version", "$")
         content_type = headers.get("content-type")
-        if content_type is not None and content_type != self.codec.content_type:
+        if content_type is not None and _headers.media_type(content_type) != self.codec.content_type:
             detail = f"content type {content_type!r}, expected {self.codec.content_type!r}"
             return ("contract", detail, "content_type", "$")
         return None

@@ -17,6 +17,15 @@ CONTRACT_NAME = "contract-name"
 CONTRACT_VERSION = "contract-version"
 JSON = "application/json"
 PROTOBUF = "application/x-protobuf"
+# Other spellings of our content types that producers of other runtimes send.
+_SAME_AS = {"application/protobuf": PROTOBUF, "application/vnd.google.protobuf": PROTOBUF}
+
+
+def media_type(content_type: str) -> str:
+    """The media type a content-type header names, as our codecs spell it: parameters and case do not
+    change it ('Application/JSON; charset=utf-8' is JSON), nor the registered 'application/protobuf'."""
+    base = content_type.split(";", 1)[0].strip().lower()
+    return _SAME_AS.get(base, base)
 
 
 def event_type(port: Port) -> str:
