@@ -49,9 +49,12 @@ def check_types(check: Check, field_check: FieldCheck) -> None:
             check_record(check, old, new)
             for fa, fb in pair_by(old.fields, new.fields, lambda f: f.name).paired:
                 field_check(check, new, fa, fb)
-                for kind, x, y in _refs_in_step(fa.type, fb.type):
+                for kind, x, y in _refs_in_step(fa.type, fb.type, old_records, new_records):
                     if kind == "record":
                         visit(x, y)
+                    elif kind == "lost":
+                        message = f'property "{fb.name}" of {new.id}: the union no longer accepts {x}{y}'
+                        check.report("UNION_NARROWED", fb.location, message)
                     elif x in old_enums and y in new_enums:
                         enum_pairs[x, y] = None
 
@@ -76,37 +79,87 @@ def check_types(check: Check, field_check: FieldCheck) -> None:
         check_enum(check, old_enums[old_enum], new_enums[new_enum])
 
 
-def _refs_in_step(old: ir.Type, new: ir.Type) -> Iterator[tuple[str, str, str]]:
-    """The records and enums that stand in the same place of two types: ("record" | "enum", old, new)."""
+Records = dict[str, ir.Record]
+
+
+def _refs_in_step(
+    old: ir.Type, new: ir.Type, old_records: Records, new_records: Records
+) -> Iterator[tuple[str, str, str]]:
+    """The records and enums that stand in the same place of two types: ("record" | "enum", old, new);
+    and ("lost", old, how its documents are told apart) for a record variant the new union has no
+    partner for, since its documents are rejected now."""
     old = old.inner if isinstance(old, ir.NullableType) else old
     new = new.inner if isinstance(new, ir.NullableType) else new
+    if isinstance(old, ir.UnionType) != isinstance(new, ir.UnionType):  # a type became a union, or one remains
+        old = old if isinstance(old, ir.UnionType) else ir.UnionType((old,))
+        new = new if isinstance(new, ir.UnionType) else ir.UnionType((new,))
     match old, new:
         case ir.RecordType(ref=a), ir.RecordType(ref=b):
             yield "record", a, b
         case ir.EnumType(ref=a), ir.EnumType(ref=b):
             yield "enum", a, b
         case ir.ArrayType(items=a), ir.ArrayType(items=b):
-            yield from _refs_in_step(a, b)
+            yield from _refs_in_step(a, b, old_records, new_records)
         case ir.MapType(value=a), ir.MapType(value=b):
-            yield from _refs_in_step(a, b)
+            yield from _refs_in_step(a, b, old_records, new_records)
         case ir.TupleType(items=a), ir.TupleType(items=b) if len(a) == len(b):
             for x, y in zip(a, b, strict=True):
-                yield from _refs_in_step(x, y)
-        case ir.UnionType(variants=a), ir.UnionType(variants=b):
-            # Variants in step: the only record (or enum) of each side, else those of the same name; and the
-            # only array, map or tuple of each side, whose contents are compared in step in turn.
-            for kind, cls in (("record", ir.RecordType), ("enum", ir.EnumType)):
-                xs = [v.ref for v in a if isinstance(v, cls)]
-                ys = [v.ref for v in b if isinstance(v, cls)]
-                if len(xs) == len(ys) == 1:
-                    yield kind, xs[0], ys[0]
-                else:
-                    yield from ((kind, x, x) for x in xs if x in ys)
+                yield from _refs_in_step(x, y, old_records, new_records)
+        case ir.UnionType(variants=a, discriminator=tag_a), ir.UnionType(variants=b, discriminator=tag_b):
+            # Records pair by name, then by the discriminator's value (the name is no part of the data),
+            # then the one left on each side; enums by name, then the one left. The only array, map or
+            # tuple of each side is compared in step in turn.
+            tag = tag_a if tag_a == tag_b else None
+            xs = [v.ref for v in a if isinstance(v, ir.RecordType)]
+            ys = [v.ref for v in b if isinstance(v, ir.RecordType)]
+            pairs = _variant_pairs(xs, ys, tag, old_records, new_records)
+            for old_ref, new_ref in pairs:
+                yield "record", old_ref, new_ref
+            paired = {old_ref for old_ref, _ in pairs}
+            for lost in (x for x in xs if x not in paired):
+                value = _tag_value(old_records.get(lost), tag_a) if tag_a is not None else None
+                yield "lost", lost, "" if value is None else f" ({tag_a} {value!r})"
+            xs = [v.ref for v in a if isinstance(v, ir.EnumType)]
+            ys = [v.ref for v in b if isinstance(v, ir.EnumType)]
+            for old_ref, new_ref in _variant_pairs(xs, ys, None, old_records, new_records):
+                yield "enum", old_ref, new_ref
             for container in (ir.ArrayType, ir.MapType, ir.TupleType):
                 olds = [v for v in a if isinstance(v, container)]
                 news = [v for v in b if isinstance(v, container)]
                 if len(olds) == len(news) == 1:
-                    yield from _refs_in_step(olds[0], news[0])
+                    yield from _refs_in_step(olds[0], news[0], old_records, new_records)
+
+
+def _variant_pairs(
+    xs: list[str], ys: list[str], tag: str | None, old_records: Records, new_records: Records
+) -> list[tuple[str, str]]:
+    """Variants of two unions that stand for the same data. In a discriminated union that is the
+    variant carrying the same tag value, whatever its name; then the same name; then the one left."""
+    pairs: list[tuple[str, str]] = []
+    left_x, left_y = list(xs), list(ys)
+    if tag is not None:
+        by_value = {v: y for y in ys if (v := _tag_value(new_records.get(y), tag)) is not None}
+        for x in xs:
+            value = _tag_value(old_records.get(x), tag)
+            y = by_value.get(value) if value is not None else None
+            if y is not None and y in left_y:
+                pairs.append((x, y))
+                left_x.remove(x)
+                left_y.remove(y)
+    for x in list(left_x):
+        if x in left_y:
+            pairs.append((x, x))
+            left_x.remove(x)
+            left_y.remove(x)
+    if len(left_x) == len(left_y) == 1:
+        pairs.append((left_x[0], left_y[0]))
+    return pairs
+
+
+def _tag_value(record: ir.Record | None, tag: str) -> ir.JsonValue | None:
+    """The constant a variant of a discriminated union carries in its ``tag`` property."""
+    f = next((f for f in record.fields if f.name == tag), None) if record is not None else None
+    return f.type.value if f is not None and isinstance(f.type, ir.LiteralType) else None
 
 
 def check_record(check: Check, old: ir.Record, new: ir.Record) -> None:

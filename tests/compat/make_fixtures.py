@@ -341,6 +341,57 @@ JSON_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
     ),
 }
 
+# A discriminated union of records. Its variants' names are no part of the data; their tags are.
+JSON_UNION_BASE = """\
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "Payment",
+  "x-contract": {"name": "payments", "version": "1.0.0", "owner": {"team": "pay"}},
+  "type": "object",
+  "required": ["id", "method"],
+  "properties": {
+    "id": {"type": "string"},
+    "method": {
+      "oneOf": [{"$ref": "#/$defs/Card"}, {"$ref": "#/$defs/Bank"}, {"$ref": "#/$defs/Voucher"}],
+      "discriminator": {"propertyName": "kind"}
+    }
+  },
+  "$defs": {
+    "Card": {"type": "object", "required": ["kind"], "properties": {"kind": {"const": "card"}, "last4": {"type": "string"}}},
+    "Bank": {"type": "object", "required": ["kind"], "properties": {"kind": {"const": "bank"}, "iban": {"type": "string"}}},
+    "Voucher": {"type": "object", "required": ["kind"], "properties": {"kind": {"const": "voucher"}, "code": {"type": "string"}}}
+  }
+}
+"""
+RENAME_VARIANTS = [
+    ('{"$ref": "#/$defs/Bank"}', '{"$ref": "#/$defs/Transfer"}'),
+    ('"Bank": {', '"Transfer": {'),
+    ('{"$ref": "#/$defs/Voucher"}', '{"$ref": "#/$defs/Coupon"}'),
+    ('"Voucher": {', '"Coupon": {'),
+]
+JSON_UNION_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
+    # Two variants renamed: paired by their tags, so the same documents and no finding.
+    "json_union_variants_renamed": (RENAME_VARIANTS, []),
+    # Renamed and changed: the change is found in the variant with the same tag.
+    "json_union_variant_renamed_and_changed": (
+        [*RENAME_VARIANTS, ('"code": {"type": "string"}', '"code": {"type": "integer"}')],
+        [],
+    ),
+    # A variant left out of the union while its definition stays: documents with kind "voucher" are rejected.
+    "json_union_variant_dropped": ([(', {"$ref": "#/$defs/Voucher"}', "")], []),
+    # The union replaced by one of its records.
+    "json_union_to_one_record": (
+        [
+            (
+                '"oneOf": [{"$ref": "#/$defs/Card"}, {"$ref": "#/$defs/Bank"}, {"$ref": "#/$defs/Voucher"}],\n'
+                '      "discriminator": {"propertyName": "kind"}',
+                '"$ref": "#/$defs/Card"',
+            )
+        ],
+        [],
+    ),
+}
+
 
 def apply(text: str, edits: list[Edit]) -> str:
     for old, new in edits:
@@ -370,6 +421,7 @@ def main() -> None:
     for case, (_, name, text) in MOVES.items():
         (HERE / case / "current" / name).write_text(text, encoding="utf-8")
     write_cases(JSON_CASES, JSON_BASE, "members.schema.json")
+    write_cases(JSON_UNION_CASES, JSON_UNION_BASE, "payments.schema.json")
 
 
 if __name__ == "__main__":
