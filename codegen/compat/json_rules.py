@@ -110,6 +110,7 @@ def _refs_in_step(
             # then the one left on each side; enums by name, then the one left. The only array, map or
             # tuple of each side is compared in step in turn.
             tag = tag_a if tag_a == tag_b else None
+            a, b = tuple(map(_non_null, a)), tuple(map(_non_null, b))
             xs = [v.ref for v in a if isinstance(v, ir.RecordType)]
             ys = [v.ref for v in b if isinstance(v, ir.RecordType)]
             pairs = _variant_pairs(xs, ys, tag, old_records, new_records)
@@ -128,6 +129,11 @@ def _refs_in_step(
                 news = [v for v in b if isinstance(v, container)]
                 if len(olds) == len(news) == 1:
                     yield from _refs_in_step(olds[0], news[0], old_records, new_records)
+
+
+def _non_null(t: ir.Type) -> ir.Type:
+    """A variant that also admits null (``"type": ["object", "null"]``) stands for the same documents."""
+    return t.inner if isinstance(t, ir.NullableType) else t
 
 
 def _variant_pairs(

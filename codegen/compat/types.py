@@ -67,9 +67,8 @@ def type_problems(old: ir.Type, new: ir.Type) -> list[Problem]:
     if isinstance(old, ir.UnionType):
         return _from_union(old, new)
     if isinstance(new, ir.UnionType):
-        if any(not _structural(type_problems(old, v)) for v in new.variants):
-            return []
-        return [("TYPE_CHANGED", f"type changed from {describe(old)} to {describe(new)}")]
+        taken, problems = _against_variants(old, new.variants)
+        return problems if taken else [("TYPE_CHANGED", f"type changed from {describe(old)} to {describe(new)}")]
     return _same_shape(old, new)
 
 
@@ -78,13 +77,35 @@ def _structural(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p[0] not in VALUE_RULES and p[0] != "REF_CHANGED"]
 
 
+def _against_variants(old: ir.Type, variants: tuple[ir.Type, ...]) -> tuple[bool, list[Problem]]:
+    """Whether some variant has ``old``'s shape; and when every such variant rejects some of its values
+    (a constraint tightened, a pattern added), the value problems of the closest one."""
+    values: list[list[Problem]] = []
+    for n in variants:
+        problems = type_problems(old, n)
+        if not _structural(problems):
+            values.append([p for p in problems if p[0] in VALUE_RULES])
+    if not values:
+        return False, []
+    if all(values):
+        closest = min(values, key=len)
+        return True, [(rule, f"as the {describe(old)} variant: {message}") for rule, message in closest]
+    return True, []
+
+
 def _from_union(old: ir.UnionType, new: ir.Type) -> list[Problem]:
     variants = new.variants if isinstance(new, ir.UnionType) else (new,)
-    lost = [v for v in old.variants if all(_structural(type_problems(v, n)) for n in variants)]
-    if not lost:
-        return []
-    shown = ", ".join(describe(v) for v in lost)
-    return [("UNION_NARROWED", f"no longer accepts {shown} (was {describe(old)}, now {describe(new)})")]
+    lost: list[ir.Type] = []
+    problems: list[Problem] = []
+    for v in old.variants:
+        taken, tightened = _against_variants(v, variants)
+        problems += tightened
+        if not taken:
+            lost.append(v)
+    if lost:
+        shown = ", ".join(describe(v) for v in lost)
+        problems.append(("UNION_NARROWED", f"no longer accepts {shown} (was {describe(old)}, now {describe(new)})"))
+    return problems
 
 
 def _same_shape(old: ir.Type, new: ir.Type) -> list[Problem]:

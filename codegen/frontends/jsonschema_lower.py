@@ -344,6 +344,12 @@ class ContractLowering:
                 message = f"enum value {v!r} is not supported: enum values must be strings or integers"
                 self.diags.report(where.at(i).location, "E014", message)
                 return ir.JsonType()
+            kinds = ("string",) if isinstance(v, str) else ("integer", "number")
+            if declared is not None and not set(kinds) & set(declared):
+                # The schema's own type rejects the value: no document can carry it.
+                message = f"enum value {v!r} is not of the schema's type ({', '.join(map(str, declared))})"
+                self.diags.report(where.at(i).location, "E014", message)
+                return ir.JsonType()
             values.append((i, v))
         if not values:
             self.diags.report(where.location, "E014", "an enum of only null has no type")

@@ -339,6 +339,18 @@ JSON_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
         [OPEN, ('{"oneOf": [{"type": "string"}, {"type": "integer"}]}', '{"type": "string"}')],
         [OPEN],
     ),
+    # A variant keeps its type but takes fewer values: VALUES finds it (found by a differential run
+    # against documents sampled from the previous schema).
+    "json_union_variant_tightened": (
+        [
+            OPEN,
+            (
+                '{"oneOf": [{"type": "string"}, {"type": "integer"}]}',
+                '{"oneOf": [{"type": "string", "minLength": 2}, {"type": "integer"}]}',
+            ),
+        ],
+        [OPEN],
+    ),
 }
 
 # A discriminated union of records. Its variants' names are no part of the data; their tags are.
@@ -357,9 +369,12 @@ JSON_UNION_BASE = """\
     }
   },
   "$defs": {
-    "Card": {"type": "object", "required": ["kind"], "properties": {"kind": {"const": "card"}, "last4": {"type": "string"}}},
-    "Bank": {"type": "object", "required": ["kind"], "properties": {"kind": {"const": "bank"}, "iban": {"type": "string"}}},
-    "Voucher": {"type": "object", "required": ["kind"], "properties": {"kind": {"const": "voucher"}, "code": {"type": "string"}}}
+    "Card": {"type": "object", "required": ["kind"],
+      "properties": {"kind": {"const": "card"}, "last4": {"type": "string"}}},
+    "Bank": {"type": "object", "required": ["kind"],
+      "properties": {"kind": {"const": "bank"}, "iban": {"type": "string"}}},
+    "Voucher": {"type": "object", "required": ["kind"],
+      "properties": {"kind": {"const": "voucher"}, "code": {"type": "string"}}}
   }
 }
 """
@@ -379,6 +394,8 @@ JSON_UNION_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
     ),
     # A variant left out of the union while its definition stays: documents with kind "voucher" are rejected.
     "json_union_variant_dropped": ([(', {"$ref": "#/$defs/Voucher"}', "")], []),
+    # A variant that now also admits null stands for the same documents and more.
+    "json_union_variant_nullable": ([('"Bank": {"type": "object",', '"Bank": {"type": ["object", "null"],')], []),
     # The union replaced by one of its records.
     "json_union_to_one_record": (
         [
