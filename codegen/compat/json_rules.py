@@ -106,7 +106,7 @@ def _refs_in_step(
             for x, y in zip(a, b, strict=True):
                 yield from _refs_in_step(x, y, old_records, new_records)
         case ir.UnionType(variants=a, discriminator=tag_a), ir.UnionType(variants=b, discriminator=tag_b):
-            # Records pair by name, then by the discriminator's value (the name is no part of the data),
+            # Records pair by the discriminator's value (the name is no part of the data), then by name,
             # then the one left on each side; enums by name, then the one left. The only array, map or
             # tuple of each side is compared in step in turn.
             tag = tag_a if tag_a == tag_b else None

@@ -15,6 +15,7 @@ import re
 from typing import NamedTuple
 
 from codegen import ir
+from codegen.emitters.python_types import decimal_kwargs
 
 # Character classes of anchored patterns that str methods decide exactly on ASCII text (the test
 # checks isascii first). Each method is False on "", so ``+`` needs no length check.
@@ -30,6 +31,7 @@ _CLASSES = {
     "[0-9A-Za-z]": "{v}.isalnum()",
     "[0-9a-zA-Z]": "{v}.isalnum()",
 }
+_BOUND_OPS = {"ge": ">=", "le": "<=", "gt": ">", "lt": "<"}
 _SIMPLE = re.compile(r"\^(\[[^\]]+\]|\\d)(?:\+|\{([1-9][0-9]*)(?:(,)([0-9]*))?\})\$")
 
 
@@ -75,8 +77,7 @@ def decimal_fast_path(t: ir.Type, rule: str, var: str) -> FastPath | None:
     scalar, nullable = _scalar(t)
     if scalar is None or scalar.kind is not ir.Scalar.DECIMAL:
         return None
-    c = scalar.constraints
-    if c.multiple_of is not None or (scalar.precision is None) != (scalar.scale is None):
+    if scalar.constraints.multiple_of is not None or (scalar.precision is None) != (scalar.scale is None):
         return None
     constants: list[str] = []
     parts = [f"type({var}) is decimal.Decimal"]
@@ -85,16 +86,10 @@ def decimal_fast_path(t: ir.Type, rule: str, var: str) -> FastPath | None:
     else:
         constants.append(f"{rule}_quantum = decimal.Decimal({str(decimal.Decimal(1).scaleb(-scalar.scale))!r})\n")
         parts += [f"{var}.same_quantum({rule}_quantum)", f"{var}.adjusted() < {scalar.precision - scalar.scale}"]
-    bounds = (
-        ("ge", ">=", c.minimum),
-        ("le", "<=", c.maximum),
-        ("gt", ">", c.exclusive_minimum),
-        ("lt", "<", c.exclusive_maximum),
-    )
-    for name, op, bound in bounds:
-        if bound is not None:
-            constants.append(f"{rule}_{name} = decimal.Decimal({str(bound)!r})\n")
-            parts.append(f"{var} {op} {rule}_{name}")
+    for name, source in decimal_kwargs(scalar):  # the bounds as the rule itself is given them
+        if name in _BOUND_OPS:
+            constants.append(f"{rule}_{name} = {source}\n")
+            parts.append(f"{var} {_BOUND_OPS[name]} {rule}_{name}")
     return FastPath(constants, _finish(" and ".join(parts), nullable, var))
 
 
