@@ -9,8 +9,17 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from contract_runtime.ports import AsyncProducer, AsyncReader, OutMessage, Port, connect, read_dead_letters
+from contract_runtime.ports import (
+    AsyncProducer,
+    AsyncReader,
+    OutMessage,
+    Port,
+    PublishError,
+    connect,
+    read_dead_letters,
+)
 from contract_runtime.ports.transports.nats import NatsTransport, stream_name
+from nats.js import api
 
 from tests.ports.nats_server import NATS_SERVER, SHARED_URL, private_server, reachable
 from tests.ports.records import CODEC, Order, order
@@ -161,6 +170,85 @@ def test_streams_follow_the_port() -> None:
         assert info.config.subjects == [port.subject]
         assert info.config.max_age == 3600
         await transport.js.delete_stream(info.config.name or "")
+        await transport.close()
+
+    asyncio.run(main())
+
+
+def _messages(n: int, prefix: str) -> list[OutMessage]:
+    return [OutMessage(f"{prefix}-{i}", b'{"n": %d}' % i, {"content-type": "application/json"}) for i in range(n)]
+
+
+@needs_shared
+@pytest.mark.parametrize("frames", [True, False], ids=["frames", "public-publish"])
+def test_acks_count_in_order_and_a_refusal_ends_the_confirmed_prefix(frames: bool) -> None:
+    """The stream refuses what is over its limit: the publish reports exactly the leading messages it
+    stored, so a retry resends from the first refused one; a batch resent whole is dropped as duplicates."""
+    port = fresh_port()
+
+    async def main() -> None:
+        transport = await connect(SHARED_URL)
+        assert isinstance(transport, NatsTransport)
+        name = stream_name(port.subject)
+        await transport.js.add_stream(
+            api.StreamConfig(name=name, subjects=[port.subject], max_msgs=5, discard=api.DiscardPolicy.NEW)
+        )
+        transport.retry_for = 0.3
+        transport._frames = frames
+        first = _messages(3, "a")
+        assert await transport.publish(port.subject, first) == 3
+        assert await transport.publish(port.subject, first) == 3  # duplicates are confirmed, not stored
+        assert (await transport.js.stream_info(name)).state.messages == 3
+        with pytest.raises(PublishError) as refused:
+            await transport.publish(port.subject, _messages(4, "b"))
+        assert refused.value.sent == 2  # b-0 and b-1 fit under max_msgs; b-2 was refused, b-3 not counted
+        assert (await transport.js.stream_info(name)).state.messages == 5
+        await transport.js.delete_stream(name)
+        await transport.close()
+
+    asyncio.run(main())
+
+
+@needs_shared
+def test_publishing_where_no_stream_listens_fails_with_nothing_sent() -> None:
+    port = fresh_port()
+
+    async def main() -> None:
+        transport = await connect(SHARED_URL)
+        assert isinstance(transport, NatsTransport)
+        transport.retry_for = 0.3
+        with pytest.raises(PublishError) as refused:
+            await transport.publish(port.subject, _messages(3, "c"))
+        assert refused.value.sent == 0
+        await transport.close()
+
+    asyncio.run(main())
+
+
+@needs_shared
+def test_frames_and_the_public_api_deliver_the_same_message() -> None:
+    """The transport writes HPUB frames itself where nats-py has the internal buffer it needs, and goes
+    through nats-py's ``publish`` otherwise: a consumer cannot tell the two apart, line breaks in a value
+    are folded the same way, and a dead letter's copied ``Nats-Msg-Id`` gives way to the message's own."""
+    port = fresh_port()
+
+    async def main() -> None:
+        transport = await connect(SHARED_URL)
+        assert isinstance(transport, NatsTransport)
+        assert transport._frames  # this nats-py has the buffer: the fast path is the one under test
+        await transport.ensure_port(port)
+        headers = {"content-type": "application/json", "ce-subject": "line one\r\nline two", "Nats-Msg-Id": "old"}
+        for frames, msg_id in ((True, "via-frames"), (False, "via-publish")):
+            transport._frames = frames
+            assert await transport.publish(port.subject, [OutMessage(msg_id, b'{"n": 1}', headers)]) == 1
+        psub = await transport.js.pull_subscribe(port.subject, durable="same-bytes", stream=stream_name(port.subject))
+        got = await psub.fetch(2, timeout=2)
+        assert [m.data for m in got] == [b'{"n": 1}', b'{"n": 1}']
+        assert [m.headers for m in got] == [
+            {"content-type": "application/json", "ce-subject": "line one  line two", "Nats-Msg-Id": msg_id}
+            for msg_id in ("via-frames", "via-publish")
+        ]
+        await transport.js.delete_stream(stream_name(port.subject))
         await transport.close()
 
     asyncio.run(main())
