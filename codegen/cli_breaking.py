@@ -37,12 +37,16 @@ def _contract_errors(diagnostics: list[Diagnostic], which: str) -> None:
 
 
 def _not_compared(diagnostics: list[Diagnostic]) -> None:
-    """What plain schemas hold that the IR cannot represent is left out of the comparison: say what (W020)."""
+    """What plain schemas hold that the IR cannot represent is left out of the comparison: say what (W020).
+    Enum values their own keywords reject are compared as absent (W012)."""
     left_out = sorted({d for d in diagnostics if d.code == "W020"})
     for d in left_out:
         click.echo(d.format(), err=True)
     if left_out:
         click.echo(f"{len(left_out)} parts of plain schemas not compared (W020)", err=True)
+    # An enum value its own keywords reject is compared as absent: say so, or a finding naming it looks wrong.
+    for d in sorted({d for d in diagnostics if d.code == "W012"}):
+        click.echo(d.format(), err=True)
 
 
 @click.command("breaking")

@@ -62,6 +62,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "W004": (Severity.WARNING, "contract declares no output port"),
     "W010": (Severity.WARNING, "unknown JSON Schema format (compiled as a plain string)"),
     "W011": (Severity.WARNING, "unknown JSON Schema keyword (ignored; custom keywords start with x-)"),
+    "W012": (Severity.WARNING, "enum value the keywords beside the enum reject (left out of the enum)"),
     "W020": (Severity.WARNING, "part of a plain schema that `breaking` cannot represent, so does not compare"),
 }
 

@@ -350,7 +350,15 @@ class ContractLowering:
                 message = f"enum value {v!r} is not of the schema's type ({', '.join(map(str, declared))})"
                 self.diags.report(where.at(i).location, "E014", message)
                 return ir.JsonType()
+            refused = _refused_by_siblings(v, view)
+            if refused:
+                # The keywords beside the enum reject the value: no document can carry it, so it is no member.
+                self.diags.report(where.at(i).location, "W012", f"enum value {v!r} is left out: {refused}")
+                continue
             values.append((i, v))
+        if not values and any(v is not None for v in raw):
+            self.diags.report(where.location, "E014", "the keywords beside the enum reject every one of its values")
+            return ir.JsonType()
         if not values:
             self.diags.report(where.location, "E014", "an enum of only null has no type")
             return ir.JsonType()
@@ -502,6 +510,36 @@ def _constraints(view: View, json_type: str) -> ir.Constraints:
         exclusive_maximum=number("exclusiveMaximum"),
         multiple_of=number("multipleOf"),
     )
+
+
+def _refused_by_siblings(value: str | int, view: View) -> str:
+    """Why the keywords beside an enum reject one of its values ('' when they accept it): a pattern it
+    does not match, a length or a bound it breaks. A pattern Python cannot compile is judged elsewhere (E045)."""
+    c = _constraints(view, "string" if isinstance(value, str) else "integer")
+    if isinstance(value, str):
+        if c.min_length is not None and len(value) < c.min_length:
+            return f"shorter than minLength {c.min_length}"
+        if c.max_length is not None and len(value) > c.max_length:
+            return f"longer than maxLength {c.max_length}"
+        if c.pattern is not None:
+            try:
+                matched = re.search(c.pattern, value) is not None
+            except re.error:
+                matched = True
+            if not matched:
+                return f"does not match pattern {c.pattern!r}"
+        return ""
+    if c.minimum is not None and value < c.minimum:
+        return f"below minimum {c.minimum}"
+    if c.maximum is not None and value > c.maximum:
+        return f"above maximum {c.maximum}"
+    if c.exclusive_minimum is not None and value <= c.exclusive_minimum:
+        return f"not above exclusiveMinimum {c.exclusive_minimum}"
+    if c.exclusive_maximum is not None and value >= c.exclusive_maximum:
+        return f"not below exclusiveMaximum {c.exclusive_maximum}"
+    if c.multiple_of is not None and c.multiple_of > 0 and abs((r := value / c.multiple_of) - round(r)) > 1e-9:
+        return f"not a multiple of {c.multiple_of}"
+    return ""
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -325,6 +325,11 @@ JSON_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
     "json_type_changed": ([OPEN, ('"age": {"type": "integer", "minimum": 0}', '"age": {"type": "string"}')], [OPEN]),
     "json_null_dropped": ([OPEN, ('"score": {"type": ["number", "null"]}', '"score": {"type": "number"}')], [OPEN]),
     "json_enum_narrowed": ([OPEN, ('["gold", "silver", "bronze"]', '["gold", "silver"]')], [OPEN]),
+    # A pattern beside the enum that one of its values fails: that value is no member any more (W012).
+    "json_enum_value_refused_by_pattern": (
+        [OPEN, ('"enum": ["gold", "silver", "bronze"]', '"enum": ["gold", "silver", "bronze"], "pattern": "^[gs]"')],
+        [OPEN],
+    ),
     "json_enum_widened": ([OPEN, ('["gold", "silver", "bronze"]', '["gold", "silver", "bronze", "tin"]')], [OPEN]),
     "json_max_length_lowered": ([OPEN, ('"maxLength": 20', '"maxLength": 10')], [OPEN]),
     "json_minimum_raised": ([OPEN, ('"minimum": 0', '"minimum": 18')], [OPEN]),
