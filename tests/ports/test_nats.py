@@ -252,3 +252,25 @@ def test_frames_and_the_public_api_deliver_the_same_message() -> None:
         await transport.close()
 
     asyncio.run(main())
+
+
+@needs_shared
+def test_concurrent_publishers_on_one_transport_each_get_their_own_acks() -> None:
+    """Windows of several producers sharing a connection are open at once; each ack finds its window."""
+    ports = [fresh_port(), fresh_port()]
+
+    async def main() -> None:
+        transport = await connect(SHARED_URL)
+        assert isinstance(transport, NatsTransport)
+        transport.max_pending = 300  # several windows per batch, interleaved with the other producer's
+        producers = [AsyncProducer(transport, port, CODEC) for port in ports]
+        batches = [[order(i, customer=f"p{n}") for i in range(n * 10_000, n * 10_000 + 2_000)] for n in (0, 1)]
+        sent = await asyncio.gather(*(p.publish_many(b) for p, b in zip(producers, batches, strict=True)))
+        assert sent == [2_000, 2_000]
+        for port in ports:
+            info = await transport.js.stream_info(stream_name(port.subject))
+            assert info.state.messages == 2_000
+            await transport.js.delete_stream(stream_name(port.subject))
+        await transport.close()
+
+    asyncio.run(main())
