@@ -29,7 +29,7 @@ from codegen.emitters.python_types import (
     runtime_checks,
     without_field_pattern,
 )
-from codegen.emitters.python_values import ValueRenderer, default_violation, json_literal
+from codegen.emitters.python_values import ValueRenderer, json_literal, value_violation
 from codegen.naming import (
     PYTHON_BUILTINS,
     PYTHON_KEYWORDS,
@@ -350,7 +350,7 @@ class ModuleBuilder:
             return None
         if not f.has_default:
             return "msgspec.UNSET"
-        broken = default_violation(f.type, f.default)  # protobuf fields like that are required in the IR
+        broken = value_violation(f.type, f.default)  # protobuf fields like that are required in the IR
         if broken:
             raise Unrepresentable("E044", f"default {f.default!r} breaks the field's own constraints: {broken}")
         value = self.values.expr(f.type, f.default)

@@ -16,10 +16,10 @@ from collections.abc import Callable
 import msgspec
 
 from codegen import ir
-from codegen.constraints import INT_BOUNDS, default_violation
+from codegen.constraints import INT_BOUNDS, value_violation
 from codegen.emitters.python_types import FLOATS, Unrepresentable, flatten_union, num
 
-__all__ = ["ValueRenderer", "default_violation", "json_literal"]
+__all__ = ["ValueRenderer", "json_literal", "value_violation"]
 
 
 def json_literal(value: ir.JsonValue) -> str:

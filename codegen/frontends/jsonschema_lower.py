@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from codegen import ir, metadata
+from codegen.constraints import value_violation
 from codegen.diagnostics import Diagnostics
 from codegen.frontends.jsonschema_files import Refs, SchemaFile
 from codegen.frontends.jsonschema_keywords import ANNOTATIONS
@@ -512,34 +513,11 @@ def _constraints(view: View, json_type: str) -> ir.Constraints:
     )
 
 
-def _refused_by_siblings(value: str | int, view: View) -> str:
-    """Why the keywords beside an enum reject one of its values ('' when they accept it): a pattern it
-    does not match, a length or a bound it breaks. A pattern Python cannot compile is judged elsewhere (E045)."""
-    c = _constraints(view, "string" if isinstance(value, str) else "integer")
+def _refused_by_siblings(value: str | int, view: View) -> str | None:
+    """Which keyword beside an enum rejects one of its values, if any: a pattern, a length or a bound."""
     if isinstance(value, str):
-        if c.min_length is not None and len(value) < c.min_length:
-            return f"shorter than minLength {c.min_length}"
-        if c.max_length is not None and len(value) > c.max_length:
-            return f"longer than maxLength {c.max_length}"
-        if c.pattern is not None:
-            try:
-                matched = re.search(c.pattern, value) is not None
-            except re.error:
-                matched = True
-            if not matched:
-                return f"does not match pattern {c.pattern!r}"
-        return ""
-    if c.minimum is not None and value < c.minimum:
-        return f"below minimum {c.minimum}"
-    if c.maximum is not None and value > c.maximum:
-        return f"above maximum {c.maximum}"
-    if c.exclusive_minimum is not None and value <= c.exclusive_minimum:
-        return f"not above exclusiveMinimum {c.exclusive_minimum}"
-    if c.exclusive_maximum is not None and value >= c.exclusive_maximum:
-        return f"not below exclusiveMaximum {c.exclusive_maximum}"
-    if c.multiple_of is not None and c.multiple_of > 0 and abs((r := value / c.multiple_of) - round(r)) > 1e-9:
-        return f"not a multiple of {c.multiple_of}"
-    return ""
+        return value_violation(ir.ScalarType(ir.Scalar.STRING, _constraints(view, "string")), value)
+    return value_violation(ir.ScalarType(ir.Scalar.INT64, _constraints(view, "integer")), value)
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -17,7 +17,7 @@ import msgspec
 from google.protobuf import descriptor_pb2
 
 from codegen import ir
-from codegen.constraints import default_violation
+from codegen.constraints import value_violation
 from codegen.diagnostics import Diagnostics, Location
 from codegen.frontends.proto_features import Features, resolve
 from codegen.frontends.proto_options import FIELD_EXT_NUMBER, OptionSchema, extension, to_python
@@ -316,7 +316,7 @@ class ContractLowering:
         else:
             type_ = elem
         implicit = not required and (repeated or not self._has_presence(fp, real_oneof, features))
-        if implicit and default_violation(type_, default) is not None:
+        if implicit and value_violation(type_, default) is not None:
             # The zero value ("", [], 0) breaks the field's own rules (an email, min_items 1, a minimum):
             # the field must be set, and every target says so (records, SQL NOT NULL, docs).
             required, has_default, default = True, False, None

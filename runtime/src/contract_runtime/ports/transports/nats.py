@@ -348,10 +348,11 @@ class _AckInbox:
 
     async def on_ack(self, msg: Msg) -> None:
         token_text = msg.subject[len(self._reply_prefix) :]
-        window = self._find(int(token_text)) if token_text.isdigit() else None
+        token = int(token_text) if token_text.isdigit() else -1
+        window = self._find(token)
         if window is None:  # the window timed out and was retried; the server drops the duplicate
             return
-        i = int(token_text) - window.base
+        i = token - window.base
         if window.ok[i]:
             return
         if msg.headers and msg.headers.get("Status"):  # 503: no stream listens on the subject
