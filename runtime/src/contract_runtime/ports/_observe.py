@@ -15,12 +15,23 @@ WARNING_LEVEL = logging.WARNING
 
 COUNTERS = ("published", "rejected", "consumed", "dead_lettered", "publish_retries")
 
-try:  # the API alone is a no-op until an SDK is configured: cheap and safe to call
+try:
     from opentelemetry import trace as _otel_trace
 
     _tracer: Any = _otel_trace.get_tracer("contract_runtime.ports")
 except ImportError:  # pragma: no cover - depends on the environment
     _tracer = None
+_configured = False  # a tracer provider was set: it stays set (OpenTelemetry refuses to replace it)
+
+
+def _tracing() -> bool:
+    """Whether spans go anywhere. Through the API alone, with no SDK configured, a span records nothing
+    but still costs about 6 us (context attach and detach, wrappers): more than decoding a record. So
+    until a provider is set, asking costs about 0.8 us instead."""
+    global _configured
+    if not _configured and _tracer is not None:
+        _configured = not isinstance(_otel_trace.get_tracer_provider(), _otel_trace.ProxyTracerProvider)
+    return _configured
 
 
 @dataclass
@@ -57,8 +68,9 @@ class Metrics:
 
 @contextlib.contextmanager
 def span(name: str, attributes: dict[str, str | int]) -> Iterator[None]:
-    """An OpenTelemetry span when the API is installed, nothing otherwise."""
-    if _tracer is None:
+    """An OpenTelemetry span when the API is installed and a tracer provider (an SDK) is configured,
+    nothing otherwise."""
+    if not _tracing():
         yield
         return
     with _tracer.start_as_current_span(name, attributes=attributes):
