@@ -335,9 +335,46 @@ async def nats_throughput(report: Report, m_js: Any, ports_js: Any) -> None:
         f"{'  nats-py publish_async with the same headers (prepared)':<58} {with_headers * 1e6:9.2f} us  "
         f"= {raw / with_headers:.2f}x raw: the same messages through the peer's publishing path"
     )
-    for p in (port, raw_port):
+    await _reading(transport, port, producer.codec, m_js, len(records))
+    for p in (port, raw_port, port.dead_letter_port()):
         await js.delete_stream(stream_name(p.subject))
     await transport.close()
+
+
+async def _reading(transport: Any, port: Any, codec: Any, m_js: Any, n: int) -> None:
+    """Reading back what the producer stored, one ack per record, against raw nats-py doing the same
+    (pull fetch, msgspec decode, ack). No target: shown so the consumer side is measured too."""
+    from contract_runtime.ports import AsyncReader
+    from contract_runtime.ports.transports.nats import stream_name
+
+    reader = AsyncReader(transport, port, codec, consumer="bench-reader", batch_size=500)
+    start = time.perf_counter()
+    got = 0
+    while got < n:
+        batch = await reader.read(500, 2.0)
+        if not batch:
+            break
+        for d in batch:
+            await d.ack()
+        got += len(batch)
+    ours = (time.perf_counter() - start) / max(got, 1)
+    await reader.close()
+    psub = await transport.js.pull_subscribe(port.subject, durable="bench-raw", stream=stream_name(port.subject))
+    decode = msgspec.json.Decoder(m_js.OrderPlaced).decode
+    start = time.perf_counter()
+    raw_got = 0
+    while raw_got < n:
+        msgs = await psub.fetch(500, timeout=2)
+        for m in msgs:
+            decode(m.data)
+            await m.ack()
+        raw_got += len(msgs)
+    raw = (time.perf_counter() - start) / raw_got
+    await psub.unsubscribe()
+    print(
+        f"{'NATS read+ack vs raw nats-py fetch+decode+ack (no target)':<58} ours {ours * 1e6:9.2f} us  "
+        f"peer {raw * 1e6:9.2f} us  ratio {raw / ours:5.2f}x"
+    )
 
 
 def run(opts: Options) -> int:
