@@ -338,6 +338,9 @@ class ContractLowering:
         declared = type_list(view.value("type")) if "type" in view.kw else None
         nullable = None in raw and (declared is None or "null" in declared)
         values: list[tuple[int, str | int]] = []
+        # The keywords beside the enum (a pattern, lengths, bounds) as the type each kind of value must fit.
+        beside_str = ir.ScalarType(ir.Scalar.STRING, _constraints(view, "string"))
+        beside_int = ir.ScalarType(ir.Scalar.INT64, _constraints(view, "integer"))
         for i, v in enumerate(raw):
             if v is None or any(v == seen and type(v) is type(seen) for _, seen in values):
                 continue
@@ -351,7 +354,7 @@ class ContractLowering:
                 message = f"enum value {v!r} is not of the schema's type ({', '.join(map(str, declared))})"
                 self.diags.report(where.at(i).location, "E014", message)
                 return ir.JsonType()
-            refused = _refused_by_siblings(v, view)
+            refused = value_violation(beside_str if isinstance(v, str) else beside_int, v)
             if refused:
                 # The keywords beside the enum reject the value: no document can carry it, so it is no member.
                 self.diags.report(where.at(i).location, "W012", f"enum value {v!r} is left out: {refused}")
@@ -511,13 +514,6 @@ def _constraints(view: View, json_type: str) -> ir.Constraints:
         exclusive_maximum=number("exclusiveMaximum"),
         multiple_of=number("multipleOf"),
     )
-
-
-def _refused_by_siblings(value: str | int, view: View) -> str | None:
-    """Which keyword beside an enum rejects one of its values, if any: a pattern, a length or a bound."""
-    if isinstance(value, str):
-        return value_violation(ir.ScalarType(ir.Scalar.STRING, _constraints(view, "string")), value)
-    return value_violation(ir.ScalarType(ir.Scalar.INT64, _constraints(view, "integer")), value)
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -282,11 +282,9 @@ def _header_block(headers: dict[str, str], msg_id: str) -> bytes:
 
 
 class _PubAck(msgspec.Struct):
-    """JetStream's reply to a publish: the stream and sequence that stored it, or an error."""
+    """JetStream's reply to a publish, as far as it matters here: an error, or none (stored, or a duplicate
+    of what is stored); the other fields are skipped by the decoder."""
 
-    stream: str = ""
-    seq: int = 0
-    duplicate: bool = False
     error: dict[str, Any] | None = None
 
 
