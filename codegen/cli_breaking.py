@@ -149,7 +149,7 @@ def breaking(
     errors = sum(1 for f in findings if f.is_error)
     warnings = len(findings) - errors
     click.echo(
-        f"{len(current.contracts)} contracts checked against {against}: "
+        f"{len(current.contracts)} contract{'s' if len(current.contracts) != 1 else ''} checked against {against}: "
         f"{errors} breaking change{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
         + (f" ({left_out} more not reported: [breaking] except/ignore)" if left_out else ""),
         err=True,

@@ -135,6 +135,10 @@ class ProtoField(msgspec.Struct, frozen=True):
     ctype: str = ""  # the ctype option when set ("CORD", "STRING_PIECE"): generated C++ changes with it
     jstype: str = ""  # the jstype option when set ("JS_STRING", "JS_NUMBER"): generated JavaScript changes
     utf8_validation: str = ""  # string fields: "VERIFY" (proto3, editions' default) or "NONE" (proto2)
+    default_set: bool = False  # an explicit `[default = ...]` (proto2, editions): Field.default holds it
+    # A message or enum field's type by full name, a map's as "map<key, value>" (empty for scalars and in
+    # lock files written before it was kept): what buf compares, wrappers and JSON types included.
+    type_name: str = ""
 
 
 class Field(msgspec.Struct, frozen=True):

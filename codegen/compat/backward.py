@@ -18,6 +18,7 @@ from codegen.compat.checker import Check
 from codegen.compat.findings import Finding, make_finding, unique_sorted
 from codegen.compat.packages import package_findings
 from codegen.compat.pairing import pair_by
+from codegen.compat.proto_file_rules import name_in_package
 from codegen.compat.rules import DEFAULT_CATEGORIES, Category
 from codegen.compat.versions_order import version_key
 
@@ -33,28 +34,45 @@ TRANSITIVE_MODES = {
 def backward(previous: ir.Contract, current: ir.Contract, metadata: bool = True) -> list[Finding]:
     """Every way in which ``current`` fails to read what ``previous`` described (all categories)."""
     check = Check(previous, current)
-    if check.protobuf and previous.source.package != current.source.package:
+    moved = check.protobuf and previous.source.package != current.source.package
+    if moved:
+        # Every type the file declares changed its full name. As buf does, this is said once: a type is
+        # deleted only if its name within the package is gone, and types are not compared field by field.
         message = f'package changed from "{previous.source.package or ""}" to "{current.source.package or ""}"'
         check.report("FILE_SAME_PACKAGE", current.location, message)
     if check.protobuf:
-        proto_file_rules.check_file(check)
-    if previous.root != current.root:
+        proto_file_rules.check_file(check, moved)
+    if previous.root != current.root and not (moved and _relative(previous) == _relative(current)):
         message = f"root record changed from {previous.root} to {current.root}"
         check.report("CONTRACT_SAME_ROOT", current.location, message)
-    _records(check)
-    _enums(check)
+    _records(check, moved)
+    _enums(check, moved)
     if metadata:
         meta_rules.check_contract(check)
     return check.findings
 
 
-def _records(check: Check) -> None:
-    """Protobuf types pair by full name, as on the wire and in buf; JSON Schema ones by structure."""
+def _relative(contract: ir.Contract) -> str:
+    return name_in_package(contract, contract.root)
+
+
+def _kept_in_package(check: Check, current_ids: list[str]) -> set[str]:
+    """With the package changed, a type still declared under its name within the package is not deleted
+    (buf judges deletions so); its contents are not compared, since its full name is not the same."""
+    return {name_in_package(check.current, i) for i in current_ids}
+
+
+def _records(check: Check, moved: bool) -> None:
+    """Protobuf types pair by full name, as on the wire and in buf; JSON Schema ones by structure.
+    ``moved``: the main file's package changed (see ``backward``)."""
     if not check.protobuf:
         json_rules.check_types(check, meta_rules.check_field)
         return
     records = pair_by(check.previous.records, check.current.records, lambda r: r.id)
+    kept = _kept_in_package(check, [r.id for r in check.current.records]) if moved else set()
     for r in records.deleted:
+        if moved and name_in_package(check.previous, r.id) in kept:
+            continue
         check.report_deleted("MESSAGE_NO_DELETE", r.location, f"record {r.id} deleted")
     for a, b in records.paired:
         proto_rules.check_record(check, a, b)
@@ -62,11 +80,14 @@ def _records(check: Check) -> None:
             meta_rules.check_field(check, b, fa, fb)
 
 
-def _enums(check: Check) -> None:
+def _enums(check: Check, moved: bool) -> None:
     if not check.protobuf:
         return  # compared with the records, by structure (json_rules.check_types)
     enums = pair_by(check.previous.enums, check.current.enums, lambda e: e.id)
+    kept = _kept_in_package(check, [e.id for e in check.current.enums]) if moved else set()
     for e in enums.deleted:
+        if moved and name_in_package(check.previous, e.id) in kept:
+            continue
         check.report_deleted("ENUM_NO_DELETE", e.location, f"enum {e.id} deleted")
     for a, b in enums.paired:
         proto_rules.check_enum(check, a, b)

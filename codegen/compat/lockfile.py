@@ -151,6 +151,9 @@ def _hints(cls: type[Any]) -> dict[str, object]:
     return _HINTS[cls]
 
 
+LATER_PROTO_FACTS = ("default_set", "type_name")
+
+
 def fingerprint(contract: ir.Contract) -> object:
     """The contract with every location and source path left out: what 'changed' means for versioning."""
     from codegen.emitters.ir_json import to_jsonable
@@ -164,6 +167,10 @@ def _strip(node: object) -> object:
             return None
         if node.get("$kind") == "Source":
             return {k: v for k, v in node.items() if k not in ("path", "files")}
+        if node.get("$kind") == "ProtoField":
+            # Facts kept for the breaking-change rules, later than some lock files: a change in them alone is
+            # a changed type or default, which those rules report; an upgraded compiler is no change.
+            return {k: v for k, v in node.items() if k not in LATER_PROTO_FACTS}
         return {k: _strip(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_strip(x) for x in node]

@@ -15,7 +15,9 @@ from codegen.compat.pairing import pair_by
 from codegen.compat.rules import FILE_OPTION_RULES
 
 
-def check_file(check: Check) -> None:
+def check_file(check: Check, moved: bool = False) -> None:
+    """``moved``: the package changed. Services and extensions are then deleted only if their name within
+    the package is gone, and are not compared further (as buf judges; FILE_SAME_PACKAGE says the rest)."""
     was, now = check.previous.source, check.current.source
     where = check.current.location
     if was.dialect != now.dialect:
@@ -27,12 +29,25 @@ def check_file(check: Check) -> None:
             shown = " to ".join(f'"{o.value}"' if o is not None else "the default" for o in (a, b))
             at = b.location if b is not None else where  # an option set to its default has no line left
             check.report(f"FILE_SAME_{option.upper()}", at, f"file option {option} changed from {shown}")
-    _services(check)
-    _extensions(check)
+    _services(check, moved)
+    _extensions(check, moved)
 
 
-def _services(check: Check) -> None:
-    services = pair_by(check.previous.source.services, check.current.source.services, lambda s: s.full_name)
+def name_in_package(contract: ir.Contract, full_name: str) -> str:
+    """A type's or service's name within the package of the contract's main file."""
+    package = contract.source.package
+    return full_name.removeprefix(f"{package}.") if package else full_name
+
+
+def _services(check: Check, moved: bool) -> None:
+    was, now = check.previous, check.current
+    if moved:
+        kept = {name_in_package(now, s.full_name) for s in now.source.services}
+        for s in was.source.services:
+            if name_in_package(was, s.full_name) not in kept:
+                check.report_deleted("SERVICE_NO_DELETE", s.location, f"service {s.full_name} deleted")
+        return
+    services = pair_by(was.source.services, now.source.services, lambda s: s.full_name)
     for s in services.deleted:
         check.report_deleted("SERVICE_NO_DELETE", s.location, f"service {s.full_name} deleted")
     for old, new in services.paired:
@@ -72,11 +87,13 @@ def _method(check: Check, service: str, a: ir.ProtoMethod, b: ir.ProtoMethod) ->
         )
 
 
-def _extensions(check: Check) -> None:
-    extensions = pair_by(check.previous.source.extensions, check.current.source.extensions, lambda e: e.name)
-    for e in extensions.deleted:
-        message = f"extension {e.name} (number {e.number} of {e.extendee}) deleted"
-        check.report_deleted("EXTENSION_NO_DELETE", e.location, message)
+def _extensions(check: Check, moved: bool) -> None:
+    was, now = check.previous, check.current
+    kept = {name_in_package(now, e.name) if moved else e.name for e in now.source.extensions}
+    for e in was.source.extensions:
+        if (name_in_package(was, e.name) if moved else e.name) not in kept:
+            message = f"extension {e.name} (number {e.number} of {e.extendee}) deleted"
+            check.report_deleted("EXTENSION_NO_DELETE", e.location, message)
 
 
 # -- per type, from the syntax and type options ---------------------------------------------------------
@@ -107,6 +124,9 @@ def check_enum(check: Check, old: ir.Enum, new: ir.Enum) -> None:
         check.report("ENUM_SAME_JSON_FORMAT", new.location, f"{new.id} JSON support changed from full to best effort")
 
 
+_INT64 = frozenset({"int64", "uint64", "sint64", "fixed64", "sfixed64"})
+
+
 def check_field(check: Check, record: ir.Record, a: ir.Field, b: ir.Field) -> None:
     assert a.proto is not None and b.proto is not None
     label = f"field {b.proto.number} of {record.id}"
@@ -120,10 +140,13 @@ def check_field(check: Check, record: ir.Record, a: ir.Field, b: ir.Field) -> No
         if was != now:
             message = f"{label} changed Java UTF-8 validation from {was} to {now}"
             check.report("FIELD_SAME_JAVA_UTF8_VALIDATION", b.location, message)
-    if a.proto.ctype != b.proto.ctype:
+    # ctype means something for strings and bytes only, jstype for 64-bit integers only: across other
+    # types a changed type is the news (buf judges so too).
+    strings = {a.proto.proto_type, b.proto.proto_type} <= {"string", "bytes"}
+    if strings and a.proto.ctype != b.proto.ctype:
         was, now = (x or "STRING" for x in (a.proto.ctype, b.proto.ctype))
         check.report("FIELD_SAME_CPP_STRING_TYPE", b.location, f"{label} changed ctype from {was} to {now}")
-    if a.proto.jstype != b.proto.jstype:
+    if {a.proto.proto_type, b.proto.proto_type} <= _INT64 and a.proto.jstype != b.proto.jstype:
         was, now = (x or "JS_NORMAL" for x in (a.proto.jstype, b.proto.jstype))
         check.report("FIELD_SAME_JSTYPE", b.location, f"{label} changed jstype from {was} to {now}")
 

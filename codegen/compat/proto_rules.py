@@ -80,30 +80,41 @@ def _field(check: Check, record: ir.Record, a: ir.Field, b: ir.Field) -> None:
     if a.oneof != b.oneof:
         was, now = (f'oneof "{x}"' if x else "no oneof" for x in (a.oneof, b.oneof))
         check.report("FIELD_SAME_ONEOF", where, f"{label} moved from {was} to {now}")
-    old_default, new_default = _default(check.previous, a), _default(check.current, b)
-    # proto3 has no explicit defaults; a changed type is reported as such, not as its zero changing too.
-    same_type = a.proto.proto_type == b.proto.proto_type
-    if check.previous.source.dialect != "proto3" and same_type and old_default != new_default:
-        message = f"{label} changed default from {old_default!r} to {new_default!r}"
-        check.report("FIELD_SAME_DEFAULT", where, message)
+    _defaults(check, label, a, b)
     for rule, message in type_problems(a.type, b.type):
         if rule in VALUE_RULES:
             check.report(rule, where, f'field "{b.name}": {message}')
 
 
+def _defaults(check: Check, label: str, a: ir.Field, b: ir.Field) -> None:
+    """As buf judges FIELD_SAME_DEFAULT: only where a side sets `[default = ...]`, and by value across types
+    (int32 1 is bool true, an enum default is its number), so a retyped field is checked too."""
+    assert a.proto is not None and b.proto is not None
+    if not (a.proto.default_set or b.proto.default_set):
+        return
+    old, new = _default(check.previous, a), _default(check.current, b)
+    if old is None or new is None or old == new or (old != old and new != new):  # None: no default; NaN
+        return
+    check.report("FIELD_SAME_DEFAULT", b.location, f"{label} changed default from {old!r} to {new!r}")
+
+
 def _default(contract: ir.Contract, f: ir.Field) -> ir.JsonValue:
-    """The value a reader sees for an unset singular field: the explicit proto2 default, else the zero of
-    its type (proto3 has no other); None for repeated and message fields, which have no default."""
-    if isinstance(f.type, ir.ArrayType | ir.MapType):
+    """The value a reader sees for an unset singular field: the explicit default, else the zero of its
+    type; None for repeated, map and message fields, which have no default. An enum's default is its
+    number: renaming the value is ENUM_VALUE_SAME_NAME's news, not this rule's."""
+    if isinstance(f.type, ir.ArrayType | ir.MapType) or f.proto is None:
         return None
-    if f.has_default and f.default is not None:
-        return f.default
+    explicit = f.default if f.proto.default_set else None
     t = f.type.inner if isinstance(f.type, ir.NullableType) else f.type
     if isinstance(t, ir.EnumType):
         enum = next((e for e in contract.enums if e.id == t.ref), None)
-        return enum.values[0].name if enum is not None and enum.values else None
-    if isinstance(t, ir.ScalarType) and f.proto is not None:
-        return _ZEROS.get(f.proto.proto_type, "")
+        if enum is None or not enum.values:
+            return None
+        return next((v.number for v in enum.values if v.name == explicit), enum.values[0].number)
+    if explicit is not None:
+        return explicit
+    if f.proto.proto_type in _ZEROS:
+        return _ZEROS[f.proto.proto_type]
     return None
 
 
@@ -138,15 +149,31 @@ def _elem_name(contract: ir.Contract, t: ir.Type) -> str:
 
 
 def _types(check: Check, label: str, a: ir.Field, b: ir.Field) -> None:
-    old, new = type_name(check.previous, a), type_name(check.current, b)
+    old, new = _type_names(check, a, b)
     if old == new or _moved_with_package(check, old) == new:
         return
     message = f'{label} changed type from "{old}" to "{new}"'
     check.report("FIELD_SAME_TYPE", b.location, message)
-    if not _compatible(old, new, WIRE_GROUPS) and not (old == "string" and new == "bytes"):
+    # A map is its entry message on the wire: key and value are judged each on its own.
+    pairs = list(zip(_map_parts(old), _map_parts(new), strict=True)) if _same_shape(old, new) else None
+    wire = pairs is not None and all(
+        x == y or _compatible(x, y, WIRE_GROUPS) or (x, y) == STR_TO_BYTES for x, y in pairs
+    )
+    if not wire:
         check.report("FIELD_WIRE_COMPATIBLE_TYPE", b.location, message)
-    if not _compatible(old, new, WIRE_JSON_GROUPS):
+    if not (pairs is not None and all(x == y or _compatible(x, y, WIRE_JSON_GROUPS) for x, y in pairs)):
         check.report("FIELD_WIRE_JSON_COMPATIBLE_TYPE", b.location, message)
+
+
+def _type_names(check: Check, a: ir.Field, b: ir.Field) -> tuple[str, str]:
+    """The two types as buf names them. A side read from a lock file written before ProtoField.type_name
+    was kept has only the IR to go by: then both sides are named from the IR, so that one compiler
+    upgrade does not read as a changed type."""
+    x, y = a.proto, b.proto
+    assert x is not None and y is not None
+    if any(p.proto_type in ("message", "enum", "group") and not p.type_name for p in (x, y)):
+        return type_name(check.previous, a), type_name(check.current, b)
+    return x.type_name or x.proto_type, y.type_name or y.proto_type
 
 
 def _moved_with_package(check: Check, name: str) -> str:
@@ -156,6 +183,18 @@ def _moved_with_package(check: Check, name: str) -> str:
     if was and now and was != now and name.startswith(f"{was}."):
         return f"{now}.{name.removeprefix(was + '.')}"
     return name
+
+
+STR_TO_BYTES = ("string", "bytes")
+
+
+def _map_parts(name: str) -> list[str]:
+    """``map<k, v>`` as [k, v]; any other type name as itself."""
+    return name[4:-1].split(", ", 1) if name.startswith("map<") else [name]
+
+
+def _same_shape(old: str, new: str) -> bool:
+    return old.startswith("map<") == new.startswith("map<")
 
 
 def _compatible(old: str, new: str, groups: tuple[frozenset[str], ...]) -> bool:
@@ -169,7 +208,8 @@ def cardinality(contract: ir.Contract, f: ir.Field) -> str:
         return "repeated"
     if f.required and contract.source.dialect != "proto3":  # proto2 `required`, editions LEGACY_REQUIRED
         return "required"
-    if isinstance(f.type, ir.NullableType):
+    # A message field (wrappers and Struct included, whatever type the IR gives them) always has presence.
+    if isinstance(f.type, ir.NullableType) or (f.proto is not None and f.proto.proto_type in ("message", "group")):
         return "optional with explicit presence"
     return "optional with implicit presence"
 
@@ -184,6 +224,8 @@ def _cardinality(check: Check, label: str, a: ir.Field, b: ir.Field) -> None:
     # required) fails the parse of data written without it (as buf judges: both are wire breaks).
     if (old in ("map", "repeated")) != (new in ("map", "repeated")) or (old == "required") != (new == "required"):
         check.report("FIELD_WIRE_COMPATIBLE_CARDINALITY", b.location, message)
+        check.report("FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY", b.location, message)
+    elif {old, new} == {"map", "repeated"}:  # the same bytes, but a JSON object against a JSON array
         check.report("FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY", b.location, message)
 
 
@@ -228,7 +270,8 @@ def check_enum(check: Check, old: ir.Enum, new: ir.Enum) -> None:
 
     pairs = pair_by(old.values, new.values, lambda v: v.number)
     for a, b in pairs.paired:
-        if names(old, a.number) != names(new, b.number):
+        # Adding an alias keeps every name that readers and writers of JSON use; losing one does not.
+        if not set(names(old, a.number)) <= set(names(new, b.number)):
             was, now = "/".join(names(old, a.number)), "/".join(names(new, b.number))
             check.report(
                 "ENUM_VALUE_SAME_NAME", b.location, f'{new.id} value {b.number} renamed from "{was}" to "{now}"'

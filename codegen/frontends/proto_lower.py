@@ -343,8 +343,20 @@ class ContractLowering:
                 ctype=_option_name(fp.options, "ctype", FieldOptions.CType),
                 jstype=_option_name(fp.options, "jstype", FieldOptions.JSType),
                 utf8_validation=features.utf8_validation if fp.type == FDP.TYPE_STRING else "",
+                default_set=fp.HasField("default_value"),
+                type_name=self._type_name(fp),
             ),
         )
+
+    def _type_name(self, fp: FDP) -> str:
+        if fp.type not in (FDP.TYPE_MESSAGE, FDP.TYPE_ENUM, FDP.TYPE_GROUP):
+            return ""
+        name = fp.type_name.lstrip(".")
+        entry = self.index.get(name)
+        if entry is not None and entry.message is not None and entry.message.options.map_entry:
+            key, value = entry.message.field[0], entry.message.field[1]
+            return f"map<{TYPE_NAMES[key.type]}, {self._type_name(value) or TYPE_NAMES[value.type]}>"
+        return name
 
     def _has_presence(self, fp: FDP, real_oneof: bool, features: Features) -> bool:
         if real_oneof or fp.proto3_optional or fp.type in (FDP.TYPE_MESSAGE, FDP.TYPE_GROUP):

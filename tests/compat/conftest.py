@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import functools
+import json
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,3 +41,15 @@ def in_dir() -> Iterator[object]:
 def buf_binary() -> str | None:
     venv_buf = REPO / ".venv" / "bin" / "buf"
     return str(venv_buf) if venv_buf.exists() else shutil.which("buf")
+
+
+@functools.cache
+def buf_rule_ids(buf: str) -> frozenset[str]:
+    """Every rule buf knows, whatever its category: our own rules (renames, contract metadata) are not compared."""
+    listed = subprocess.run(
+        [buf, "config", "ls-breaking-rules", "--configured-only=false", "--version", "v2", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return frozenset(json.loads(line)["id"] for line in listed.stdout.splitlines())

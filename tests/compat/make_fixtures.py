@@ -144,6 +144,8 @@ TO_PROTO3: list[Edit] = [
     ("  optional string q = 1;", "  string q = 1;"),
     ("extend Thing {\n  optional int32 score = 100;\n}\n\n", ""),
 ]
+# A message shaped as a map's entry, for a map turned into a repeated field of the same bytes.
+COUNTS_ENTRY = "message CountsEntry {\n  optional string key = 1;\n  optional int32 value = 2;\n}\n\n"
 PLAIN_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
     "plain_clean": ([], []),
     "plain_file_option_changed": ([('"com.acme.plain"', '"com.acme.things"')], []),
@@ -180,6 +182,46 @@ PLAIN_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
     "plain_field_no_longer_required": ([], [("  optional string q = 1;", "  required string q = 1;")]),
     "plain_proto2_to_proto3": (TO_PROTO3, []),
     "plain_proto3_to_proto2": ([], TO_PROTO3),
+    # Found by the differential run against buf (tests/compat/proto_fuzz.py):
+    # a new package is said once; a type is deleted only if its name within the package is gone.
+    "plain_package_changed_and_enum_renamed": (
+        [
+            ("package acme.plain.v1;", "package acme.plain.v2;"),
+            ("enum Kind {\n  KIND_A = 0;\n  KIND_B = 1;", "enum Sort {\n  SORT_A = 0;\n  SORT_B = 1;"),
+            ("optional Kind kind = 4;", "optional Sort kind = 4;"),
+        ],
+        [],
+    ),
+    # an alias keeps the old name: nothing breaks.
+    "plain_enum_alias_added": (
+        [("  KIND_B = 1;\n", "  option allow_alias = true;\n  KIND_B = 1;\n  KIND_C = 1;\n")],
+        [],
+    ),
+    # an enum default is its number: a renamed value is ENUM_VALUE_SAME_NAME, not FIELD_SAME_DEFAULT.
+    "plain_enum_default_renamed": (
+        [("KIND_B", "KIND_C"), ("optional Kind kind = 4;", "optional Kind kind = 4 [default = KIND_C];")],
+        [("optional Kind kind = 4;", "optional Kind kind = 4 [default = KIND_B];")],
+    ),
+    # defaults compare by value across types: int32 1 is bool true.
+    "plain_default_retyped": (
+        [("  optional string q = 1;\n", "  optional string q = 1;\n  optional bool level = 2 [default = true];\n")],
+        [("  optional string q = 1;\n", "  optional string q = 1;\n  optional int32 level = 2 [default = 1];\n")],
+    ),
+    # jstype means something for 64-bit integers only: a retyped field is FIELD_SAME_TYPE alone.
+    "plain_jstype_field_retyped": ([("optional int64 big = 2 [jstype = JS_STRING];", "optional string big = 2;")], []),
+    # a map is a JSON object and a repeated field an array: the same bytes, not the same JSON.
+    "plain_map_to_repeated": (
+        [
+            ("  extensions 100 to 199;\n", "  repeated CountsEntry counts = 5;\n  extensions 100 to 199;\n"),
+            ("message Ask {", COUNTS_ENTRY + "message Ask {"),
+        ],
+        [("  extensions 100 to 199;\n", "  map<string, int32> counts = 5;\n  extensions 100 to 199;\n")],
+    ),
+    # a map's key and value are judged each on its own: sfixed64 to fixed64 keeps the wire.
+    "plain_map_key_retyped": (
+        [("  extensions 100 to 199;\n", "  map<fixed64, int32> counts = 5;\n  extensions 100 to 199;\n")],
+        [("  extensions 100 to 199;\n", "  map<sfixed64, int32> counts = 5;\n  extensions 100 to 199;\n")],
+    ),
 }
 # Editions: features set per file, message, enum or field decide presence, enum openness, JSON and UTF-8.
 EDITIONS_BASE = """\

@@ -132,3 +132,34 @@ def test_docs_list_every_rule() -> None:
     from codegen.compat.rules import rules_markdown
 
     assert rules_markdown() in (REPO / "docs" / "breaking-changes.md").read_text(encoding="utf-8")
+
+
+def _without_type_names(contract: ir.Contract) -> ir.Contract:
+    """The contract as a lock file written before ProtoField.type_name was kept holds it."""
+
+    def strip(f: ir.Field) -> ir.Field:
+        return replace(f, proto=replace(f.proto, type_name="")) if f.proto is not None else f
+
+    records = tuple(replace(r, fields=tuple(strip(f) for f in r.fields)) for r in contract.records)
+    return replace(contract, records=records)
+
+
+def test_an_older_lock_reads_no_type_changes(in_dir: Callable[[Path], None]) -> None:
+    """Message, enum, wrapper and map fields compared against a lock from before type names were kept:
+    no change of type is made up, and a real one is still found."""
+    previous, current = _pair("plain_map_key_retyped", in_dir)
+    assert any(f.proto and f.proto.type_name for r in current.records for f in r.fields)  # the new facts
+    old = _without_type_names(previous)
+    assert not check([old], [_without_type_names(previous)], categories=list(Category))
+    assert not check([old], [previous], categories=list(Category))
+    assert _rules(check([old], [current], categories=[Category.FILE])) == {"FIELD_SAME_TYPE"}
+
+
+def test_an_upgraded_compiler_is_no_version_change(in_dir: Callable[[Path], None]) -> None:
+    """A lock written before the compiler kept type names holds the same contract: no bump is suggested,
+    while a real change under the same version still is."""
+    _, current = _pair("clean_comment_only", in_dir)
+    assert any(f.proto and f.proto.type_name for r in current.records for f in r.fields)
+    assert check_versions([_without_type_names(current)], [current]) == []
+    _, changed = _pair("field_added", in_dir)
+    assert _rules(check_versions([_without_type_names(current)], [changed])) == {"VERSION_BUMP_SUGGESTED"}

@@ -164,7 +164,7 @@ def test_scalar_mapping_and_proto_facts(sink: ir.Contract) -> None:
         assert f.type == ir.ScalarType(kind), name
         assert f.proto is not None and f.proto.proto_type == proto_type, name
     wrapped = field(root, "wrapped_int").proto
-    assert wrapped == ir.ProtoField(24, "message", "wrappedInt")
+    assert wrapped == ir.ProtoField(24, "message", "wrappedInt", type_name="google.protobuf.Int32Value")
     assert field(root, "numbers").proto == ir.ProtoField(17, "int32", "numbers", packed=True)
     assert field(root, "unpacked").proto == ir.ProtoField(18, "int32", "unpacked", packed=False)
     assert field(root, "names").proto == ir.ProtoField(19, "string", "names", utf8_validation="VERIFY")
