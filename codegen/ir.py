@@ -292,6 +292,7 @@ class ProtoExtension(msgspec.Struct, frozen=True):
     number: int
     name: str  # full name of the extension
     location: Location
+    field: Field | None = None  # the extension as a field, compared like one (None in older lock files)
 
 
 class Source(msgspec.Struct, frozen=True):

@@ -151,7 +151,7 @@ def _hints(cls: type[Any]) -> dict[str, object]:
     return _HINTS[cls]
 
 
-LATER_PROTO_FACTS = ("default_set", "type_name")
+LATER_PROTO_FACTS = ("default_set", "type_name", "field")
 
 
 def fingerprint(contract: ir.Contract) -> object:
@@ -167,10 +167,10 @@ def _strip(node: object) -> object:
             return None
         if node.get("$kind") == "Source":
             return {k: v for k, v in node.items() if k not in ("path", "files")}
-        if node.get("$kind") == "ProtoField":
+        if node.get("$kind") in ("ProtoField", "ProtoExtension"):
             # Facts kept for the breaking-change rules, later than some lock files: a change in them alone is
             # a changed type or default, which those rules report; an upgraded compiler is no change.
-            return {k: v for k, v in node.items() if k not in LATER_PROTO_FACTS}
+            return {k: _strip(v) for k, v in node.items() if k not in LATER_PROTO_FACTS}
         return {k: _strip(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_strip(x) for x in node]

@@ -88,12 +88,22 @@ def _method(check: Check, service: str, a: ir.ProtoMethod, b: ir.ProtoMethod) ->
 
 
 def _extensions(check: Check, moved: bool) -> None:
+    """Deleted: by name (within the package when it changed). Compared like fields: by extended message
+    and number, as buf pairs them."""
+    from codegen.compat.proto_rules import compare_field  # proto_rules imports this module
+
     was, now = check.previous, check.current
     kept = {name_in_package(now, e.name) if moved else e.name for e in now.source.extensions}
     for e in was.source.extensions:
         if (name_in_package(was, e.name) if moved else e.name) not in kept:
             message = f"extension {e.name} (number {e.number} of {e.extendee}) deleted"
             check.report_deleted("EXTENSION_NO_DELETE", e.location, message)
+    if moved:
+        return
+    by_number = pair_by(was.source.extensions, now.source.extensions, lambda e: (e.extendee, e.number))
+    for a, b in by_number.paired:
+        if a.field is not None and b.field is not None:
+            compare_field(check, f"extension {b.number} of {b.extendee}", a.field, b.field, extension=True)
 
 
 # -- per type, from the syntax and type options ---------------------------------------------------------
@@ -127,9 +137,8 @@ def check_enum(check: Check, old: ir.Enum, new: ir.Enum) -> None:
 _INT64 = frozenset({"int64", "uint64", "sint64", "fixed64", "sfixed64"})
 
 
-def check_field(check: Check, record: ir.Record, a: ir.Field, b: ir.Field) -> None:
+def check_field(check: Check, label: str, a: ir.Field, b: ir.Field) -> None:
     assert a.proto is not None and b.proto is not None
-    label = f"field {b.proto.number} of {record.id}"
     if a.proto.proto_type == b.proto.proto_type == "string":
         was, now = a.proto.utf8_validation, b.proto.utf8_validation
         if was != now:

@@ -37,8 +37,7 @@ def check_record(check: Check, old: ir.Record, new: ir.Record) -> None:
     by_number = pair_by(old.fields, new.fields, _number)
     new_by_name = {f.name: f for f in new.fields}
     for a, b in by_number.paired:
-        _field(check, old, a, b)
-        proto_file_rules.check_field(check, old, a, b)
+        compare_field(check, f"field {_number(b)} of {old.id}", a, b)
     for a in by_number.deleted:
         moved = new_by_name.get(a.name)
         if moved is not None and moved in by_number.added:
@@ -67,12 +66,19 @@ def _deleted_field(check: Check, a: ir.Field, new: ir.Record) -> None:
         check.report_deleted("FIELD_NO_DELETE_UNLESS_NAME_RESERVED", a.location, f"{what} without reserving its name")
 
 
-def _field(check: Check, record: ir.Record, a: ir.Field, b: ir.Field) -> None:
+def compare_field(check: Check, label: str, a: ir.Field, b: ir.Field, extension: bool = False) -> None:
+    """Two fields paired by number: of one message, or extensions of one message (``extension``: named in
+    JSON by their full name, so no JSON name to keep)."""
+    _field(check, label, a, b, extension)
+    proto_file_rules.check_field(check, label, a, b)
+
+
+def _field(check: Check, label: str, a: ir.Field, b: ir.Field, extension: bool) -> None:
     assert a.proto is not None and b.proto is not None
-    where, label = b.location, f"field {b.proto.number} of {record.id}"
+    where = b.location
     if a.name != b.name:
         check.report("FIELD_SAME_NAME", where, f'{label} renamed from "{a.name}" to "{b.name}"')
-    if a.proto.json_name != b.proto.json_name:
+    if a.proto.json_name != b.proto.json_name and not extension:
         message = f'{label} changed JSON name from "{a.proto.json_name}" to "{b.proto.json_name}"'
         check.report("FIELD_SAME_JSON_NAME", where, message)
     _types(check, label, a, b)

@@ -6,6 +6,7 @@ rules compare them (after buf's FILE category) and the IR keeps them on ``ir.Sou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from google.protobuf import descriptor_pb2
@@ -66,13 +67,19 @@ def _idempotency(options: descriptor_pb2.MethodOptions) -> str:
     return str(descriptor_pb2.MethodOptions.IdempotencyLevel.Name(level)) if level else ""
 
 
-def extensions(pf: ProtoFile) -> tuple[ir.ProtoExtension, ...]:
-    """Every extension the file declares, at top level or inside a message."""
+LowerField = Callable[[descriptor_pb2.FieldDescriptorProto, tuple[int, ...]], ir.Field | None]
+
+
+def extensions(pf: ProtoFile, lower: LowerField | None = None) -> tuple[ir.ProtoExtension, ...]:
+    """Every extension the file declares, at top level or inside a message; ``lower`` makes each one's
+    field (plain schemas, where the breaking-change rules compare it as buf does)."""
     prefix = f"{pf.proto.package}." if pf.proto.package else ""
-    out = [_extension(pf, ext, prefix, (FILE_EXTENSION, i)) for i, ext in enumerate(pf.proto.extension)]
+    out = [_extension(pf, ext, prefix, (FILE_EXTENSION, i), lower) for i, ext in enumerate(pf.proto.extension)]
 
     def visit(msg: descriptor_pb2.DescriptorProto, scope: str, path: tuple[int, ...]) -> None:
-        out.extend(_extension(pf, ext, f"{scope}.", (*path, MSG_EXTENSION, i)) for i, ext in enumerate(msg.extension))
+        out.extend(
+            _extension(pf, ext, f"{scope}.", (*path, MSG_EXTENSION, i), lower) for i, ext in enumerate(msg.extension)
+        )
         for i, nested in enumerate(msg.nested_type):
             visit(nested, f"{scope}.{nested.name}", (*path, MSG_NESTED, i))
 
@@ -82,12 +89,17 @@ def extensions(pf: ProtoFile) -> tuple[ir.ProtoExtension, ...]:
 
 
 def _extension(
-    pf: ProtoFile, ext: descriptor_pb2.FieldDescriptorProto, scope: str, path: tuple[int, ...]
+    pf: ProtoFile,
+    ext: descriptor_pb2.FieldDescriptorProto,
+    scope: str,
+    path: tuple[int, ...],
+    lower: LowerField | None,
 ) -> ir.ProtoExtension:
-    return ir.ProtoExtension(ext.extendee.lstrip("."), ext.number, f"{scope}{ext.name}", pf.loc(path))
+    field = lower(ext, path) if lower is not None else None
+    return ir.ProtoExtension(ext.extendee.lstrip("."), ext.number, f"{scope}{ext.name}", pf.loc(path), field)
 
 
-def source(pf: ProtoFile, files: tuple[str, ...]) -> ir.Source:
+def source(pf: ProtoFile, files: tuple[str, ...], lower: LowerField | None = None) -> ir.Source:
     """The IR source of a contract or schema whose main file is ``pf``."""
     return ir.Source(
         ir.SchemaLanguage.PROTOBUF,
@@ -97,5 +109,5 @@ def source(pf: ProtoFile, files: tuple[str, ...]) -> ir.Source:
         pf.proto.package or None,
         options=file_options(pf),
         services=services(pf),
-        extensions=extensions(pf),
+        extensions=extensions(pf, lower),
     )

@@ -286,6 +286,11 @@ class ContractLowering:
 
     # -- fields ---------------------------------------------------------------------------------
 
+    def extension_field(self, fp: FDP, path: Path_) -> ir.Field | None:
+        """An extension of the file being lowered (``only``), as a field: no oneof, features by its path."""
+        assert self.only is not None
+        return self._field(self.only, descriptor_pb2.DescriptorProto(), fp, path)
+
     def _field(self, f: ProtoFile, msg: descriptor_pb2.DescriptorProto, fp: FDP, path: Path_) -> ir.Field | None:
         where = f.loc(path)
         shape = self._shape(fp, where)

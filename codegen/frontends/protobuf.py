@@ -277,7 +277,7 @@ def _schema(pf: ProtoFile, index: dict[str, TypeEntry], schema: OptionSchema, di
         root="",  # a schema file has no root record: every type in it counts alike
         records=tuple(lowering.records),
         enums=tuple(lowering.enums),
-        source=proto_file_facts.source(pf, (pf.display,)),
+        source=proto_file_facts.source(pf, (pf.display,), lowering.extension_field),
         location=where if where.line else Location(pf.display, 1, 1),
         has_metadata=False,
     )

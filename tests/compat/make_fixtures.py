@@ -217,6 +217,9 @@ PLAIN_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
         ],
         [("  extensions 100 to 199;\n", "  map<string, int32> counts = 5;\n  extensions 100 to 199;\n")],
     ),
+    # an extension is compared like a field, paired by extended message and number.
+    "plain_extension_retyped": ([("  optional int32 score = 100;", "  optional string score = 100;")], []),
+    "plain_extension_renamed": ([("  optional int32 score = 100;", "  optional int32 points = 100;")], []),
     # a map's key and value are judged each on its own: sfixed64 to fixed64 keeps the wire.
     "plain_map_key_retyped": (
         [("  extensions 100 to 199;\n", "  map<fixed64, int32> counts = 5;\n  extensions 100 to 199;\n")],
