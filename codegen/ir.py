@@ -304,6 +304,7 @@ class Source(msgspec.Struct, frozen=True):
     # Facts of the main .proto file that breaking-change rules compare (after buf's FILE category):
     # the file options set, by option name with the value as text; services; extensions.
     options: tuple[ProtoOption, ...] = ()
+    package_location: Location | None = None  # the `package` statement, where a changed package is reported
     services: tuple[ProtoService, ...] = ()
     extensions: tuple[ProtoExtension, ...] = ()
 

@@ -39,7 +39,7 @@ def backward(previous: ir.Contract, current: ir.Contract, metadata: bool = True)
         # Every type the file declares changed its full name. As buf does, this is said once: a type is
         # deleted only if its name within the package is gone, and types are not compared field by field.
         message = f'package changed from "{previous.source.package or ""}" to "{current.source.package or ""}"'
-        check.report("FILE_SAME_PACKAGE", current.location, message)
+        check.report("FILE_SAME_PACKAGE", current.source.package_location or current.location, message)
     if check.protobuf:
         proto_file_rules.check_file(check, moved)
     if previous.root != current.root and not (moved and _relative(previous) == _relative(current)):

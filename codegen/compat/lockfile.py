@@ -166,7 +166,7 @@ def _strip(node: object) -> object:
         if node.get("$kind") == "Location":
             return None
         if node.get("$kind") == "Source":
-            return {k: v for k, v in node.items() if k not in ("path", "files")}
+            return {k: _strip(v) for k, v in node.items() if k not in ("path", "files", "package_location")}
         if node.get("$kind") in ("ProtoField", "ProtoExtension"):
             # Facts kept for the breaking-change rules, later than some lock files: a change in them alone is
             # a changed type or default, which those rules report; an upgraded compiler is no change.

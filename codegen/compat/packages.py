@@ -36,7 +36,8 @@ def package_findings(previous: Sequence[ir.Contract], current: Sequence[ir.Contr
     for package in sorted(gone):
         unit = next(c for c in old if (c.source.package or "") == package)
         message = f'package "{package}" deleted' if package else "the files without a package deleted"
-        findings.append(make_finding("PACKAGE_NO_DELETE", unit.location, message, unit.name, in_previous=True))
+        where = unit.source.package_location or unit.location
+        findings.append(make_finding("PACKAGE_NO_DELETE", where, message, unit.name, in_previous=True))
 
     def kept(unit: ir.Contract) -> bool:
         return (unit.source.package or "") not in gone  # a deleted package is said once, above

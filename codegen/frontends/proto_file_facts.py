@@ -15,7 +15,7 @@ from codegen import ir
 from codegen.compat.rules import FILE_OPTION_RULES
 from codegen.frontends.proto_lower import FILE_EXTENSION, MSG_EXTENSION, MSG_NESTED, ProtoFile
 
-FILE_OPTIONS, FILE_SERVICE, FILE_SYNTAX, SERVICE_METHOD = 8, 6, 12, 2
+FILE_OPTIONS, FILE_PACKAGE, FILE_SERVICE, FILE_SYNTAX, SERVICE_METHOD = 8, 2, 6, 12, 2
 # File options whose change changes generated code (buf's FILE_SAME_<OPTION> rules), and the one behind
 # FIELD_SAME_JAVA_UTF8_VALIDATION. Kept only when they differ from protobuf's default, so that an option
 # spelled out with its default value equals one left unset.
@@ -108,6 +108,7 @@ def source(pf: ProtoFile, files: tuple[str, ...], lower: LowerField | None = Non
         files,
         pf.proto.package or None,
         options=file_options(pf),
+        package_location=pf.loc_or((FILE_PACKAGE,), (FILE_SYNTAX,)),
         services=services(pf),
         extensions=extensions(pf, lower),
     )

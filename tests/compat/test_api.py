@@ -163,3 +163,24 @@ def test_an_upgraded_compiler_is_no_version_change(in_dir: Callable[[Path], None
     assert check_versions([_without_type_names(current)], [current]) == []
     _, changed = _pair("field_added", in_dir)
     assert _rules(check_versions([_without_type_names(current)], [changed])) == {"VERSION_BUMP_SUGGESTED"}
+
+
+def test_moved_lines_are_no_change(in_dir: Callable[[Path], None]) -> None:
+    """What 'changed' means for versioning leaves every place out, the file's options and package too."""
+    from codegen.compat.lockfile import fingerprint
+    from codegen.diagnostics import Location
+
+    previous, _ = _pair("plain_file_option_changed", in_dir)
+    assert previous.source.options and previous.source.package_location is not None
+    lower = Location(previous.location.path, 40, 1)
+    moved = replace(
+        previous,
+        source=replace(
+            previous.source,
+            options=tuple(replace(o, location=lower) for o in previous.source.options),
+            package_location=lower,
+        ),
+    )
+    assert fingerprint(moved) == fingerprint(previous)
+    renamed = replace(previous, source=replace(previous.source, package="acme.other"))
+    assert fingerprint(renamed) != fingerprint(previous)

@@ -74,6 +74,7 @@ def test_orders_metadata(orders: ir.Contract) -> None:
         "proto3",
         ("contracts/orders/orders.proto", "contracts/orders/common/address.proto"),
         "acme.sales.v1",
+        package_location=Location("contracts/orders/orders.proto", 12, 1),
     )
 
 
