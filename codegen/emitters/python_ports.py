@@ -163,7 +163,7 @@ class PortsModule:
         parts = [
             header(self.c.source.path) + docstring(doc),
             "from __future__ import annotations\n",
-            "import datetime\nimport typing\n" if self.protobuf else "import typing\n",
+            "import typing\n",
             "from contract_runtime import ports\n",
             f"from .{self.module} import CONTRACT_NAME, CONTRACT_VERSION, {', '.join(sorted(imported))}\n",
             "__all__ = [" + ", ".join(repr(n) for n in sorted(exports)) + "]\n",

@@ -58,7 +58,7 @@ class WireWriter:
 
     def from_wire(self, f: WireField, v: str) -> str:
         if f.kind == "datetime":
-            return f"{v}.ToDatetime(tzinfo=datetime.UTC)"
+            return f"ports.timestamp_datetime({v})"
         if f.kind == "duration":
             return f"{v}.ToTimedelta()"
         if f.kind == "enum":

@@ -146,3 +146,60 @@ def test_generated_code_passes_mypy_strict(out: Path, tmp_path: Path) -> None:
     # Exactly one error: the misuse in wrong(); the generated code and correct usage are clean.
     assert len(lines) == 1, result.stdout
     assert "usage.py:31" in lines[0] and 'incompatible type "str"' in lines[0]
+
+
+OUT_OF_RANGE = [(253_402_300_800, 0), (-62_135_596_801, 0), (0, -1), (0, 1_000_000_000), (2**62, 0)]
+
+
+@pytest.mark.parametrize(("seconds", "nanos"), OUT_OF_RANGE)
+def test_a_timestamp_out_of_range_is_a_violation(out: Path, seconds: int, nanos: int) -> None:
+    """Valid protobuf bytes from another writer may hold a Timestamp outside the range the type allows:
+    decode says so as a ContractViolation (which the reader dead-letters), not a ValueError."""
+    m = records(out)
+    codec = import_from(out / "pb" / "python", "gen_pb.orders_ports").ORDER_EVENTS_CODEC
+    message = codec.to_message(sample(m))
+    message.placed_at.seconds, message.placed_at.nanos = seconds, nanos
+    with pytest.raises(ContractViolation) as info:
+        codec.decode(message.SerializeToString())
+    assert info.value.rule == "type"
+    assert "Timestamp" in info.value.detail
+
+
+def test_timestamps_read_as_protobuf_reads_them(out: Path) -> None:
+    """At the ends of the range and at random inside it, the same datetime as Timestamp.ToDatetime."""
+    import random
+
+    from contract_runtime.ports import timestamp_datetime
+    from google.protobuf import timestamp_pb2
+
+    rng = random.Random(3)
+    cases = [(-62_135_596_800, 0), (253_402_300_799, 999_999_999), (0, 0), (-1, 999_999_999), (-1, 1)]
+    cases += [(rng.randint(-62_135_596_800, 253_402_300_799), rng.randint(0, 999_999_999)) for _ in range(2000)]
+    for seconds, nanos in cases:
+        ts = timestamp_pb2.Timestamp(seconds=seconds, nanos=nanos)
+        assert timestamp_datetime(ts) == ts.ToDatetime(tzinfo=datetime.UTC), (seconds, nanos)
+
+
+def test_reader_dead_letters_a_timestamp_out_of_range_and_goes_on(out: Path, tmp_path: Path) -> None:
+    from contract_runtime.ports import OutMessage, open_transport, read_dead_letters, run
+
+    m = records(out)
+    p = import_from(out / "pb" / "python", "gen_pb.orders_ports")
+    url = f"sqlite:///{tmp_path}/stream.db"
+    with p.OrderPlacedProducer(url=url) as producer:
+        producer.publish(sample(m, 1))
+    bad = p.ORDER_EVENTS_CODEC.to_message(sample(m, 2))
+    bad.placed_at.seconds = 10**12
+    transport = open_transport(url)
+    headers = {"content-type": "application/x-protobuf", "contract-name": "orders", "contract-version": "1.2.0"}
+    run(transport.publish(p.ORDER_EVENTS.subject, [OutMessage("bad", bad.SerializeToString(), headers)]))
+    with p.OrderPlacedProducer(url=url) as producer:
+        producer.publish(sample(m, 3))
+    with p.OrderPlacedReader("billing", url=url) as reader:
+        got = reader.read(10, timeout=2)
+        assert [d.record for d in got] == [sample(m, 1), sample(m, 3)]
+        for d in got:
+            d.ack()
+    (letter,) = run(read_dead_letters(transport, p.ORDER_EVENTS, "ops"))
+    assert (letter.stage, letter.rule, letter.origin_sequence) == ("validate", "type", 2)
+    run(transport.close())

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime
 import typing
 
 from contract_runtime import ports
@@ -96,7 +95,7 @@ def _wire_read_OrderPlaced(m: typing.Any) -> dict[str, typing.Any]:
         "email": m.email,
     }
     if m.HasField("placed_at"):
-        out["placed_at"] = m.placed_at.ToDatetime(tzinfo=datetime.UTC)
+        out["placed_at"] = ports.timestamp_datetime(m.placed_at)
     if m.HasField("shipping_address"):
         out["shipping_address"] = _wire_read_AcmeCommonV1Address(m.shipping_address)
     if m.HasField("card"):

@@ -29,14 +29,16 @@ from contract_runtime.ports._types import (
 from contract_runtime.ports.transports import Subscription, Transport, connect
 
 if TYPE_CHECKING:  # the protobuf codec needs the `protobuf` extra: imported on first use
-    from contract_runtime.ports._protobuf import ProtobufCodec
+    from contract_runtime.ports._protobuf import ProtobufCodec, timestamp_datetime
 
 
 def __getattr__(name: str) -> Any:
-    if name == "ProtobufCodec":
+    if name in ("ProtobufCodec", "timestamp_datetime"):
         from contract_runtime.ports import _protobuf
 
-        return getattr(_protobuf, name)
+        value = getattr(_protobuf, name)
+        globals()[name] = value  # later lookups (one per decoded Timestamp) skip this function
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -70,4 +72,5 @@ __all__ = [
     "open_transport",
     "read_dead_letters",
     "run",
+    "timestamp_datetime",
 ]

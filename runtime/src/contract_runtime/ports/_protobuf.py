@@ -6,6 +6,7 @@ loads the descriptor into a private pool, so the bytes are the official runtime'
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -18,6 +19,20 @@ from contract_runtime._codec import validate, violation_from
 from contract_runtime.ports._headers import PROTOBUF
 
 T = TypeVar("T")
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_FIRST, _LAST = -62_135_596_800, 253_402_300_799  # 0001-01-01T00:00:00Z, 9999-12-31T23:59:59Z: Timestamp's range
+
+
+def timestamp_datetime(ts: Any) -> datetime.datetime:
+    """A google.protobuf.Timestamp as an aware UTC datetime, nanoseconds cut to microseconds as
+    ``Timestamp.ToDatetime`` does, in half its time. Bytes from another writer may hold a Timestamp
+    outside its documented range: a ValueError, which ``decode`` turns into a ContractViolation."""
+    seconds, nanos = ts.seconds, ts.nanos
+    if not (_FIRST <= seconds <= _LAST and 0 <= nanos <= 999_999_999):
+        raise ValueError(f"a Timestamp outside 0001-01-01 to 9999-12-31 (seconds {seconds}, nanos {nanos})")
+    return _EPOCH + datetime.timedelta(seconds=seconds, microseconds=nanos // 1000)
+
 
 Fill = Callable[[Any, Any], None]  # (message, record) -> None
 Read = Callable[[Any], dict[str, Any]]  # message -> the record's fields by wire name
@@ -56,6 +71,10 @@ class ProtobufCodec(Generic[T]):
         except DecodeError as exc:
             raise ContractViolation(f"not a valid protobuf message: {exc}", rule="syntax") from None
         try:
-            return msgspec.convert(self._read(message), self.record_type)
+            fields = self._read(message)
+        except (ValueError, OverflowError) as exc:  # a Timestamp or Duration out of range: not a record
+            raise ContractViolation(f"cannot read the message: {exc}", rule="type") from None
+        try:
+            return msgspec.convert(fields, self.record_type)
         except msgspec.ValidationError as exc:
             raise violation_from(exc) from None
