@@ -282,3 +282,35 @@ def test_sqlite_refuses_memory_and_bad_urls() -> None:
         run(connect("sqlite:///:memory:"))
     with pytest.raises(ValueError, match="scheme"):
         run(connect("redis://x"))
+
+
+class _BrokenOnTwo:
+    """A codec with a bug: it fails on one message with something other than a ContractViolation."""
+
+    content_type = CODEC.content_type
+
+    def encode(self, record: Order) -> bytes:
+        return CODEC.encode(record)
+
+    def decode(self, data: bytes) -> Order:
+        record = CODEC.decode(data)
+        if record.order_id == "o-2":
+            raise ZeroDivisionError("a bug in the codec")
+        return record
+
+
+def test_a_failing_codec_dead_letters_the_message_and_reading_goes_on(url: str) -> None:
+    transport = open_transport(url)
+    Producer(transport, PORT, CODEC).publish_many([order(1), order(2), order(3)])
+    reader = Reader(transport, PORT, _BrokenOnTwo(), consumer="r")
+    got = reader.read(10, 1)
+    assert [d.record.order_id for d in got] == ["o-1", "o-3"]
+    for d in got:
+        d.ack()
+    assert reader.metrics["dead_lettered"] == 1
+    reader.close()
+    (letter,) = run(read_dead_letters(transport, PORT, "ops"))
+    assert (letter.stage, letter.rule, letter.origin_sequence) == ("decode", "error", 2)
+    assert "ZeroDivisionError: a bug in the codec" in letter.error
+    assert CODEC.decode(letter.data) == order(2)  # the raw bytes, kept
+    run(transport.close())

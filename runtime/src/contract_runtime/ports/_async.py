@@ -261,6 +261,9 @@ class AsyncReader(Generic[T]):
                 except ContractViolation as exc:
                     stage = "decode" if exc.rule == "syntax" else "validate"
                     problem = (stage, exc.detail, exc.rule, exc.path)
+                except Exception as exc:  # a codec's own failure (a bug, a custom codec): kept, not fatal
+                    log(WARNING_LEVEL, "decode.failed", subject=message.subject, error=repr(exc))
+                    problem = ("decode", f"{type(exc).__name__}: {exc}", "error", "$")
                 else:
                     self.metrics.count("consumed")
                     return Delivery(record, message, sub)
