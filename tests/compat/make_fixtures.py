@@ -217,6 +217,20 @@ PLAIN_CASES: dict[str, tuple[list[Edit], list[Edit]]] = {
         ],
         [("  extensions 100 to 199;\n", "  map<string, int32> counts = 5;\n  extensions 100 to 199;\n")],
     ),
+    # a wrapper is a message on the wire, whatever record type it generates (here a list of bools).
+    "plain_wrapper_retyped": (
+        [
+            (
+                'option java_package = "com.acme.plain";\n',
+                'option java_package = "com.acme.plain";\n\nimport "google/protobuf/wrappers.proto";\n',
+            ),
+            (
+                "  optional string q = 1;\n",
+                "  optional string q = 1;\n  repeated google.protobuf.BoolValue levels = 2;\n",
+            ),
+        ],
+        [("  optional string q = 1;\n", "  optional string q = 1;\n  repeated uint32 levels = 2;\n")],
+    ),
     # an extension is compared like a field, paired by extended message and number.
     "plain_extension_retyped": ([("  optional int32 score = 100;", "  optional string score = 100;")], []),
     "plain_extension_renamed": ([("  optional int32 score = 100;", "  optional int32 points = 100;")], []),
