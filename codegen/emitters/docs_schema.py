@@ -33,7 +33,10 @@ STRING_FORMATS: dict[ir.Scalar, str] = {
     ir.Scalar.DURATION: "duration",
     ir.Scalar.UUID: "uuid",
 }
-DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+# How a decimal travels: as Python's str(Decimal), which producers write (through msgspec for JSON) and
+# which keeps every digit; that is exponent notation for very small values and for exponents above zero
+# (Decimal("0.0000001") is "1E-7", Decimal(100).normalize() is "1E+2").
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
 _UNSAFE_KEY = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 

@@ -79,3 +79,24 @@ def test_export_is_deterministic(contracts: tuple[ir.Contract, ...], docs: dict[
     from tests.docs.conftest import generate_docs
 
     assert generate_docs(contracts) == docs
+
+
+def test_decimals_as_producers_write_them_validate(contracts: tuple[ir.Contract, ...]) -> None:
+    """A decimal travels as str(Decimal): the exported schema accepts each spelling a producer writes
+    (exponents for tiny values and normalized ones), and still refuses what is no decimal."""
+    import decimal
+
+    import msgspec
+
+    orders = next(c for c in contracts if c.name == "orders" and c.source.language is ir.SchemaLanguage.PROTOBUF)
+    schema = SchemaBuilder(orders).document()
+    validator = jsonschema.Draft202012Validator(schema, format_checker=CHECKER)
+    good = example_payload(orders, schema).payload
+    assert isinstance(good, dict)
+    for value in ("0.0000001", "100", "129.90", "-0", "1E+2", "0E-7"):
+        written = msgspec.json.decode(msgspec.json.encode(decimal.Decimal(value)))
+        if value in ("100", "1E+2"):
+            written = msgspec.json.decode(msgspec.json.encode(decimal.Decimal(value).normalize()))
+        assert not list(validator.iter_errors({**good, "total_amount": written})), written
+    for wrong in ("", "1.", ".5", "1e", "NaN", "Infinity", "1,5", "+1", " 1"):
+        assert list(validator.iter_errors({**good, "total_amount": wrong})), wrong

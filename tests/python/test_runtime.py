@@ -181,6 +181,28 @@ def test_rules_ignore_the_callers_decimal_context() -> None:
         cr.decimal_rule("d", precision=38, scale=9)(decimal.Decimal("12345678901234567890.123456789"))
 
 
+@pytest.mark.parametrize(
+    ("value", "kwargs", "rule"),
+    [
+        # 10**30 divided by 7 needs 30 digits, more than the default context's 28: was InvalidOperation
+        ("1E+30", {"multiple_of": decimal.Decimal(7)}, "multiple_of"),
+        ("7E+35", {"multiple_of": decimal.Decimal("0.01")}, None),
+        # a value of a billion digits: was InvalidOperation from quantize, an error no reader expects
+        ("1e999999999", {"scale": 2}, "precision"),
+        ("1e999999999", {"precision": 38, "scale": 2}, "precision"),
+        ("1e999999999", {"multiple_of": decimal.Decimal("0.5")}, "precision"),
+    ],
+)
+def test_huge_decimals_are_judged_not_crashed_on(value: str, kwargs: dict[str, typing.Any], rule: str | None) -> None:
+    check = cr.decimal_rule("f", **kwargs)
+    if rule is None:
+        check(decimal.Decimal(value))
+        return
+    with pytest.raises(cr.ContractViolation) as info:
+        check(decimal.Decimal(value))
+    assert (info.value.rule, info.value.path) == (rule, "$.f")
+
+
 def test_a_value_no_wire_can_carry_is_a_type_violation_at_its_path() -> None:
     class Inner(msgspec.Struct):
         tags: list[str]

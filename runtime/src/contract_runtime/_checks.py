@@ -145,6 +145,24 @@ def _check_decimal(
     """Digits are counted by value, not spelling: ``10.500`` has scale 1, as a NUMERIC column stores it."""
     if not v.is_finite():
         raise ContractViolation(f"{v} is not a finite decimal", path=path, rule="finite")
+    try:
+        _check_finite_decimal(v, path, precision, scale, ge, le, gt, lt, multiple_of)
+    except decimal.InvalidOperation:  # more digits than the checks' context holds (1e999999999, say)
+        digits = DECIMAL_CONTEXT.prec
+        raise ContractViolation(f"{v} needs more than {digits} digits", path=path, rule="precision") from None
+
+
+def _check_finite_decimal(
+    v: decimal.Decimal,
+    path: str,
+    precision: int | None,
+    scale: int | None,
+    ge: decimal.Decimal | None,
+    le: decimal.Decimal | None,
+    gt: decimal.Decimal | None,
+    lt: decimal.Decimal | None,
+    multiple_of: decimal.Decimal | None,
+) -> None:
     if scale is not None and v.quantize(decimal.Decimal(1).scaleb(-scale), None, DECIMAL_CONTEXT) != v:
         raise ContractViolation(f"{v} has more than {scale} digits after the point", path=path, rule="scale")
     if precision is not None and v:
@@ -174,7 +192,8 @@ def _bounds(
         raise ContractViolation(f"{v} is not greater than {gt}", path=path, rule="exclusive_minimum")
     if lt is not None and v >= lt:
         raise ContractViolation(f"{v} is not less than {lt}", path=path, rule="exclusive_maximum")
-    if multiple_of is not None and v % multiple_of != 0:
+    # In the wide context: the caller's (28 digits by default) cannot divide 10**30 by 7.
+    if multiple_of is not None and DECIMAL_CONTEXT.remainder(v, multiple_of) != 0:
         raise ContractViolation(f"{v} is not a multiple of {multiple_of}", path=path, rule="multiple_of")
 
 
