@@ -146,33 +146,21 @@ def _check_decimal(
     if not v.is_finite():
         raise ContractViolation(f"{v} is not a finite decimal", path=path, rule="finite")
     try:
-        _check_finite_decimal(v, path, precision, scale, ge, le, gt, lt, multiple_of)
+        if scale is not None and v.quantize(decimal.Decimal(1).scaleb(-scale), None, DECIMAL_CONTEXT) != v:
+            raise ContractViolation(f"{v} has more than {scale} digits after the point", path=path, rule="scale")
+        if precision is not None and v:
+            _sign, digits, exponent = v.normalize(DECIMAL_CONTEXT).as_tuple()
+            assert isinstance(exponent, int)  # finite, checked above
+            whole = len(digits) + exponent  # digits before the point
+            if whole + (scale if scale is not None else max(0, -exponent)) > precision:
+                raise ContractViolation(
+                    f"{v} has more than {precision} significant digits", path=path, rule="precision"
+                )
+        if ge is not None or le is not None or gt is not None or lt is not None or multiple_of is not None:
+            _bounds(v, path, ge, le, gt, lt, multiple_of)
     except decimal.InvalidOperation:  # more digits than the checks' context holds (1e999999999, say)
-        digits = DECIMAL_CONTEXT.prec
-        raise ContractViolation(f"{v} needs more than {digits} digits", path=path, rule="precision") from None
-
-
-def _check_finite_decimal(
-    v: decimal.Decimal,
-    path: str,
-    precision: int | None,
-    scale: int | None,
-    ge: decimal.Decimal | None,
-    le: decimal.Decimal | None,
-    gt: decimal.Decimal | None,
-    lt: decimal.Decimal | None,
-    multiple_of: decimal.Decimal | None,
-) -> None:
-    if scale is not None and v.quantize(decimal.Decimal(1).scaleb(-scale), None, DECIMAL_CONTEXT) != v:
-        raise ContractViolation(f"{v} has more than {scale} digits after the point", path=path, rule="scale")
-    if precision is not None and v:
-        _sign, digits, exponent = v.normalize(DECIMAL_CONTEXT).as_tuple()
-        assert isinstance(exponent, int)  # finite, checked above
-        whole = len(digits) + exponent  # digits before the point
-        if whole + (scale if scale is not None else max(0, -exponent)) > precision:
-            raise ContractViolation(f"{v} has more than {precision} significant digits", path=path, rule="precision")
-    if ge is not None or le is not None or gt is not None or lt is not None or multiple_of is not None:
-        _bounds(v, path, ge, le, gt, lt, multiple_of)
+        most = DECIMAL_CONTEXT.prec
+        raise ContractViolation(f"{v} needs more than {most} digits", path=path, rule="precision") from None
 
 
 def _bounds(
