@@ -74,6 +74,7 @@ class Field:
     key: str | None = None  # set for a map field: map<key, type>
     oneof: str | None = None
     options: dict[str, str] = field(default_factory=dict)  # json_name, packed, jstype, ctype, default
+    group: list[Field] | None = None  # proto2 `group`: its body's fields (type is "group")
 
 
 @dataclass
@@ -201,6 +202,15 @@ def _field_line(f: ProtoFile, fl: Field) -> str:
     return f"{label + ' ' if label else ''}{fl.type} {fl.name} = {fl.number}{suffix};"
 
 
+def _field_lines(f: ProtoFile, fl: Field, indent: str) -> list[str]:
+    if fl.type != "group" or fl.group is None:
+        return [indent + _field_line(f, fl)]
+    # The group's type is its field name capitalized; the field is that name in lower case.
+    label = fl.label or ("" if fl.oneof is not None else "optional")
+    head = f"{indent}{label + ' ' if label else ''}group {fl.name.capitalize()} = {fl.number} {{"
+    return [head, *(f"{indent}  {_field_line(f, inner)}" for inner in fl.group), f"{indent}}}"]
+
+
 def _scalar_or_enum(f: ProtoFile, type_: str) -> bool:
     return type_ in SCALARS or type_ in {n for n, _, _ in all_enums(f)}
 
@@ -230,12 +240,12 @@ def _message_lines(f: ProtoFile, m: Message, indent: str) -> list[str]:
     oneofs: dict[str, list[Field]] = {}
     for fl in m.fields:
         if fl.oneof is None:
-            out.append(inner + _field_line(f, fl))
+            out += _field_lines(f, fl, inner)
         else:
             oneofs.setdefault(fl.oneof, []).append(fl)
     for name, members in oneofs.items():
         out.append(f"{inner}oneof {name} {{")
-        out += [f"{inner}  {_field_line(f, fl)}" for fl in members]
+        out += [line for fl in members for line in _field_lines(f, fl, inner + "  ")]
         out.append(f"{inner}}}")
     if m.reserved_numbers:
         out.append(f"{inner}reserved {_ranges(m.reserved_numbers)};")
@@ -353,6 +363,12 @@ class Drawer:
                 fl.options.pop("packed", None)
                 fl.oneof = oneof
                 m.fields.append(fl)
+        if f.syntax == "proto2" and rng.random() < 0.15:
+            body = [self.scalar_field("proto2", n) for n in range(1, rng.randint(2, 3))]
+            for inner in body:
+                inner.label = "optional" if inner.label in ("", "required") else inner.label
+            label = rng.choice(["optional", "repeated"])
+            m.fields.append(Field(self.ident("grp"), next(numbers), "group", label, group=body))
         if rng.random() < 0.2:
             m.reserved_numbers = [150 + rng.randint(0, 9)]
             m.reserved_names = [self.ident("gone_")]
@@ -491,7 +507,7 @@ def change_field_type(f: ProtoFile, rng: random.Random, d: Drawer) -> str | None
     choices = list(SCALARS) + [n for n, _ in all_messages(f)] + [n for n, _, _ in all_enums(f)] + sorted(WELL_KNOWN)
     if fl.key is not None:
         choices = [c for c in choices if c not in ("float", "double")] or ["string"]
-    fl.type = rng.choice([c for c in choices if c != fl.type])
+    fl.type, fl.group = rng.choice([c for c in choices if c != fl.type]), None
     fl.options.pop("default", None)
     fl.options.pop("jstype", None)
     if fl.type not in PACKABLE:
@@ -848,6 +864,25 @@ def companion_file(f: ProtoFile, rng: random.Random, d: Drawer) -> str | None:
     f.companion.path = f.companion.path.replace("/g", "/h")
     f.imports = [f.companion.path]
     return "companion_file(renamed)"
+
+
+@mutation
+def group_change(f: ProtoFile, rng: random.Random, d: Drawer) -> str | None:
+    """A group becomes a message field of the same fields (other bytes on the wire), or its body changes."""
+    picked = _pick_field(f, rng, lambda fl: fl.group is not None)
+    if picked is None:
+        return None
+    _, fl = picked
+    assert fl.group is not None
+    if rng.random() < 0.5:
+        twin = Message(d.ident("M"), fields=fl.group)
+        f.messages.append(twin)
+        fl.type, fl.group = twin.name, None
+        return "group_change(to message)"
+    inner = rng.choice(fl.group)
+    inner.type = rng.choice([t for t in SCALARS if t != inner.type])
+    inner.options.clear()
+    return "group_change(body retyped)"
 
 
 @mutation
