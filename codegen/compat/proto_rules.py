@@ -160,14 +160,12 @@ def _types(check: Check, label: str, a: ir.Field, b: ir.Field) -> None:
         return
     message = f'{label} changed type from "{old}" to "{new}"'
     check.report("FIELD_SAME_TYPE", b.location, message)
-    # A map is its entry message on the wire: key and value are judged each on its own.
-    pairs = list(zip(_map_parts(old), _map_parts(new), strict=True)) if _same_shape(old, new) else None
-    wire = pairs is not None and all(
-        x == y or _compatible(x, y, WIRE_GROUPS) or (x, y) == STR_TO_BYTES for x, y in pairs
-    )
-    if not wire:
+    # A map is its entry message on the wire: key and value are judged each on its own. A map against a
+    # non-map (no parts to pair) is incompatible both ways.
+    parts = list(zip(_map_parts(old), _map_parts(new), strict=True)) if _same_shape(old, new) else []
+    if not parts or not all(x == y or _compatible(x, y, WIRE_GROUPS) or (x, y) == STR_TO_BYTES for x, y in parts):
         check.report("FIELD_WIRE_COMPATIBLE_TYPE", b.location, message)
-    if not (pairs is not None and all(x == y or _compatible(x, y, WIRE_JSON_GROUPS) for x, y in pairs)):
+    if not parts or not all(x == y or _compatible(x, y, WIRE_JSON_GROUPS) for x, y in parts):
         check.report("FIELD_WIRE_JSON_COMPATIBLE_TYPE", b.location, message)
 
 
