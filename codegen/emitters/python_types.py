@@ -336,15 +336,21 @@ def without_field_pattern(t: ir.Type) -> ir.Type:
     return replace(t, constraints=replace(t.constraints, pattern=None))
 
 
+_CONTAINERS = (ir.NullableType, ir.ArrayType, ir.TupleType, ir.MapType, ir.UnionType)
+
+
 def runtime_checks(t: ir.Type) -> list[tuple[str, list[tuple[str, str]]]]:
     """The contract_runtime rules one field needs: (rule factory, keyword arguments as source)."""
     formats: set[str] = set()
     decimals: set[tuple[tuple[str, str], ...]] = set()
     wide_ints: set[tuple[tuple[str, str], ...]] = set()
+    leaves: set[object] = set()  # the kinds of value the field holds, below lists, maps and nullability
     unique = False
 
     def visit(node: ir.Type, top: bool) -> None:
         nonlocal unique
+        if not isinstance(node, _CONTAINERS):
+            leaves.add(node.kind if isinstance(node, ir.ScalarType) else type(node))
         if isinstance(node, ir.ScalarType) and node.format in RUNTIME_FORMATS:
             formats.add(node.format)
         if isinstance(node, ir.ScalarType) and node.kind is ir.Scalar.DECIMAL:
@@ -370,7 +376,12 @@ def runtime_checks(t: ir.Type) -> list[tuple[str, list[tuple[str, str]]]]:
     if pattern is not None:
         calls.append(("pattern_rule", [("pattern", repr(pattern))]))
     calls += [("format_rule", [("fmt", repr(f))]) for f in sorted(formats)]
-    calls += [("decimal_rule", list(d)) for d in sorted(decimals)]
+    if leaves == {ir.Scalar.DECIMAL}:
+        # Only decimals: a float or int there (which Python code can put in) would reach the JSON wire as a
+        # number, where the contract says a string, and msgspec reads numbers into Decimal: refuse it here.
+        calls.append(("decimal_rule", [*next(iter(decimals), ()), ("decimals_only", "True")]))
+    else:
+        calls += [("decimal_rule", list(d)) for d in sorted(decimals)]
     calls += [("int_range_rule", list(b)) for b in sorted(wide_ints)]
     return calls
 

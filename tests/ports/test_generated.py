@@ -203,3 +203,16 @@ def test_reader_dead_letters_a_timestamp_out_of_range_and_goes_on(out: Path, tmp
     (letter,) = run(read_dead_letters(transport, p.ORDER_EVENTS, "ops"))
     assert (letter.stage, letter.rule, letter.origin_sequence) == ("validate", "type", 2)
     run(transport.close())
+
+
+@pytest.mark.parametrize("wire", ["pb", "js"])
+def test_a_float_in_a_decimal_field_is_refused(out: Path, wire: str) -> None:
+    """Python code (mypy would flag it) can put a float where the contract has a decimal; the JSON wire
+    would carry it as a number where the contract says a string. The record refuses it when built."""
+    m = import_from(out / wire / "python", f"gen_{wire}.orders")
+    with pytest.raises(ContractViolation) as info:
+        sample(m, total_amount=21.0)
+    assert (info.value.rule, info.value.path) == ("type", "$.total_amount")
+    with pytest.raises(ContractViolation) as info:
+        m.OrderPlacedLineItem(sku="SKU-1", quantity=1, unit_price=10)
+    assert (info.value.rule, info.value.path) == ("type", "$.unit_price")

@@ -216,3 +216,27 @@ def test_a_value_no_wire_can_carry_is_a_type_violation_at_its_path() -> None:
         cr.validate(record)
     assert (info.value.path, info.value.rule) == ("$.inner.tags[1]", "type")
     assert "cannot encode the value" in str(info.value)
+
+
+def test_a_decimal_field_refuses_other_numbers() -> None:
+    """A float or int where the contract has a decimal would reach the JSON wire as a number (the contract
+    says a string, and msgspec reads numbers into Decimal): the field's rule refuses it, in lists too."""
+    only = cr.decimal_rule("price", scale=2, decimals_only=True)
+    only(decimal.Decimal("1.50"))
+    only([decimal.Decimal("1.50"), None])
+    for value, path in ((1.5, "$.price"), (2, "$.price"), ([decimal.Decimal(1), 1.5], "$.price[1]")):
+        with pytest.raises(cr.ContractViolation) as info:
+            only(value)
+        assert (info.value.rule, info.value.path) == ("type", path)
+    cr.decimal_rule("price", scale=2)(1.5)  # a field that also holds other kinds leaves them to their own checks
+
+
+def test_only_a_field_of_decimals_alone_refuses_other_numbers() -> None:
+    from codegen import ir
+    from codegen.emitters.python_types import runtime_checks
+
+    dec = ir.ScalarType(ir.Scalar.DECIMAL)
+    for t in (dec, ir.NullableType(dec), ir.ArrayType(dec), ir.MapType(ir.ScalarType(ir.Scalar.STRING), dec)):
+        assert runtime_checks(t) == [("decimal_rule", [("decimals_only", "True")])], t
+    mixed = ir.UnionType((dec, ir.ScalarType(ir.Scalar.INT64)))
+    assert all(("decimals_only", "True") not in kwargs for _, kwargs in runtime_checks(mixed))

@@ -92,7 +92,9 @@ class CatalogEntry(msgspec.Struct, frozen=True, kw_only=True):
         _CatalogEntry_tags_unique(self.tags)
 
 
-_Book_price_decimal = contract_runtime.decimal_rule("price", gt=decimal.Decimal("0"))
+_Book_price_decimal = contract_runtime.decimal_rule(
+    "price", gt=decimal.Decimal("0"), decimals_only=True
+)
 _Book_price_decimal_gt = decimal.Decimal("0")
 _Book_currency_pattern = contract_runtime.pattern_rule("currency", pattern="^[A-Z]{3}$")
 _Book_isbn_pattern = contract_runtime.pattern_rule(
@@ -150,7 +152,9 @@ class Book(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag="boo
         _Book_isbn_pattern(self.isbn)
 
 
-_Gadget_price_decimal = contract_runtime.decimal_rule("price", gt=decimal.Decimal("0"))
+_Gadget_price_decimal = contract_runtime.decimal_rule(
+    "price", gt=decimal.Decimal("0"), decimals_only=True
+)
 _Gadget_price_decimal_gt = decimal.Decimal("0")
 _Gadget_currency_pattern = contract_runtime.pattern_rule(
     "currency", pattern="^[A-Z]{3}$"
@@ -227,7 +231,9 @@ class Category(msgspec.Struct, frozen=True, kw_only=True):
         _Category_slug_pattern(self.slug)
 
 
-_Priced_price_decimal = contract_runtime.decimal_rule("price", gt=decimal.Decimal("0"))
+_Priced_price_decimal = contract_runtime.decimal_rule(
+    "price", gt=decimal.Decimal("0"), decimals_only=True
+)
 _Priced_price_decimal_gt = decimal.Decimal("0")
 _Priced_currency_pattern = contract_runtime.pattern_rule(
     "currency", pattern="^[A-Z]{3}$"

@@ -58,7 +58,7 @@ _OrderPlaced_customer_email_format = contract_runtime.format_rule(
     "customer_email", fmt="email"
 )
 _OrderPlaced_total_amount_decimal = contract_runtime.decimal_rule(
-    "total_amount", precision=12, scale=2, ge=decimal.Decimal("0.0")
+    "total_amount", precision=12, scale=2, ge=decimal.Decimal("0.0"), decimals_only=True
 )
 _OrderPlaced_total_amount_decimal_quantum = decimal.Decimal("0.01")
 _OrderPlaced_total_amount_decimal_ge = decimal.Decimal("0.0")
@@ -191,7 +191,7 @@ class OrderPlaced(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _OrderPlacedLineItem_unit_price_decimal = contract_runtime.decimal_rule(
-    "unit_price", precision=10, scale=2
+    "unit_price", precision=10, scale=2, decimals_only=True
 )
 _OrderPlacedLineItem_unit_price_decimal_quantum = decimal.Decimal("0.01")
 

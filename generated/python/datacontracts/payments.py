@@ -121,7 +121,9 @@ class Payment(msgspec.Struct, frozen=True, kw_only=True):
         _Payment_refunds_unique(self.refunds)
 
 
-_Money_amount_decimal = contract_runtime.decimal_rule("amount", precision=18, scale=2)
+_Money_amount_decimal = contract_runtime.decimal_rule(
+    "amount", precision=18, scale=2, decimals_only=True
+)
 _Money_amount_decimal_quantum = decimal.Decimal("0.01")
 _Money_currency_pattern = contract_runtime.pattern_rule(
     "currency", pattern="^[A-Z]{3}$"

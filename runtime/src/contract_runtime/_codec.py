@@ -78,7 +78,8 @@ def _unencodable_at(value: object, path: str) -> str | None:
     if isinstance(value, list | tuple):
         return next((p for i, v in enumerate(value) if (p := _unencodable_at(v, f"{path}[{i}]"))), None)
     if isinstance(value, dict):
-        return next((p for k, v in value.items() if (p := _unencodable_at(v, f"{path}.{k}"))), None)
+        # A key in brackets, as the rules' paths give it: unambiguous for keys with dots or spaces.
+        return next((p for k, v in value.items() if (p := _unencodable_at(v, f"{path}[{k!r}]"))), None)
     if value is msgspec.UNSET:  # an absent field: encoded by leaving it out, not a value of its own
         return None
     try:

@@ -42,8 +42,10 @@ def decimal_rule(
     gt: decimal.Decimal | None = None,
     lt: decimal.Decimal | None = None,
     multiple_of: decimal.Decimal | None = None,
+    decimals_only: bool = False,
 ) -> Rule:
-    """Digits and bounds of every Decimal in the field (msgspec's Meta has no decimal constraints)."""
+    """Digits and bounds of every Decimal in the field (msgspec's Meta has no decimal constraints).
+    ``decimals_only``: the field holds nothing else, so another value (a float, an int) is a type violation."""
     path = f"$.{field}"
     limits = (precision, scale, ge, le, gt, lt, multiple_of)
     whole = (precision or 0) - (scale or 0)
@@ -55,6 +57,8 @@ def decimal_rule(
     def leaf(v: Any, at: str) -> None:
         if isinstance(v, _Decimal):
             _check_decimal(v, at, *limits)
+        elif decimals_only:
+            raise ContractViolation(f"expected a decimal.Decimal, got {type(v).__name__}", path=at, rule="type")
 
     def rule(v: Any) -> None:
         if type(v) is _Decimal:
