@@ -16,8 +16,8 @@ from codegen.pipeline import compile_inputs
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def generate(out: Path, package: str, wire: str = "auto") -> None:
-    compiled = compile_inputs(Config(inputs=(ROOT / "contracts",), output=out, proto_paths=(), emit=("python",)))
+def generate(out: Path, package: str, wire: str = "auto", contracts: Path = ROOT / "contracts") -> None:
+    compiled = compile_inputs(Config(inputs=(contracts,), output=out, proto_paths=(), emit=("python",)))
     assert not compiled.diagnostics.has_errors
     files = PythonModelsEmitter().generate(compiled.contracts, PythonOptions(package=package))
     files += PythonPortsEmitter().generate(compiled.contracts, PortsOptions(package=package, wire=wire))

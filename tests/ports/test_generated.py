@@ -216,3 +216,37 @@ def test_a_float_in_a_decimal_field_is_refused(out: Path, wire: str) -> None:
     with pytest.raises(ContractViolation) as info:
         m.OrderPlacedLineItem(sku="SKU-1", quantity=1, unit_price=10)
     assert (info.value.rule, info.value.path) == ("type", "$.unit_price")
+
+
+TIMER = """
+syntax = "proto3";
+package acme.timers.v1;
+import "contract/v1/options.proto";
+import "google/protobuf/duration.proto";
+option (contract.v1.contract) = {
+  name: "timers" version: "1.0.0" owner { team: "t" }
+  ports { name: "timer-events" stream { subject: "timers.v1" key_fields: "id" } }
+};
+message Timer {
+  string id = 1;
+  google.protobuf.Duration elapsed = 2;
+}
+"""
+
+
+def test_a_duration_out_of_range_is_a_violation(tmp_path: Path) -> None:
+    """Like a Timestamp, a Duration may hold more than the record's type can: valid bytes, on which
+    protobuf's ToTimedelta raises (past Python's timedelta, about 2.7 million years). decode says
+    ContractViolation; an ordinary one reads back."""
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "timers.proto").write_text(TIMER, encoding="utf-8")
+    generate(tmp_path / "out", "gen_timers", contracts=tmp_path / "contracts")
+    m = import_from(tmp_path / "out" / "python", "gen_timers.timers")
+    codec = import_from(tmp_path / "out" / "python", "gen_timers.timers_ports").TIMER_EVENTS_CODEC
+    timer = m.Timer(id="t1", elapsed=datetime.timedelta(hours=1, microseconds=5))
+    assert codec.decode(codec.encode(timer)) == timer
+    message = codec.to_message(timer)
+    message.elapsed.seconds = 10**14
+    with pytest.raises(ContractViolation) as info:
+        codec.decode(message.SerializeToString())
+    assert info.value.rule == "type"
