@@ -18,7 +18,7 @@ from codegen.compat.checker import Check
 from codegen.compat.findings import Finding, make_finding, unique_sorted
 from codegen.compat.packages import package_findings
 from codegen.compat.pairing import pair_by
-from codegen.compat.proto_file_rules import name_in_package
+from codegen.compat.proto_file_rules import gone_from_package, name_in_package
 from codegen.compat.rules import DEFAULT_CATEGORIES, Category
 from codegen.compat.versions_order import version_key
 
@@ -56,10 +56,8 @@ def _relative(contract: ir.Contract) -> str:
     return name_in_package(contract, contract.root)
 
 
-def _kept_in_package(check: Check, current_ids: list[str]) -> set[str]:
-    """With the package changed, a type still declared under its name within the package is not deleted
-    (buf judges deletions so); its contents are not compared, since its full name is not the same."""
-    return {name_in_package(check.current, i) for i in current_ids}
+def _id(node: ir.Record | ir.Enum) -> str:
+    return node.id
 
 
 def _records(check: Check, moved: bool) -> None:
@@ -69,10 +67,8 @@ def _records(check: Check, moved: bool) -> None:
         json_rules.check_types(check, meta_rules.check_field)
         return
     records = pair_by(check.previous.records, check.current.records, lambda r: r.id)
-    kept = _kept_in_package(check, [r.id for r in check.current.records]) if moved else set()
-    for r in records.deleted:
-        if moved and name_in_package(check.previous, r.id) in kept:
-            continue
+    deleted = gone_from_package(check, records.deleted, check.current.records, _id) if moved else records.deleted
+    for r in deleted:
         check.report_deleted("MESSAGE_NO_DELETE", r.location, f"record {r.id} deleted")
     for a, b in records.paired:
         proto_rules.check_record(check, a, b)
@@ -84,10 +80,8 @@ def _enums(check: Check, moved: bool) -> None:
     if not check.protobuf:
         return  # compared with the records, by structure (json_rules.check_types)
     enums = pair_by(check.previous.enums, check.current.enums, lambda e: e.id)
-    kept = _kept_in_package(check, [e.id for e in check.current.enums]) if moved else set()
-    for e in enums.deleted:
-        if moved and name_in_package(check.previous, e.id) in kept:
-            continue
+    deleted = gone_from_package(check, enums.deleted, check.current.enums, _id) if moved else enums.deleted
+    for e in deleted:
         check.report_deleted("ENUM_NO_DELETE", e.location, f"enum {e.id} deleted")
     for a, b in enums.paired:
         proto_rules.check_enum(check, a, b)

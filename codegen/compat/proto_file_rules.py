@@ -9,10 +9,15 @@ Editions set each of these per element (features); the IR carries the resolved v
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
 from codegen import ir
 from codegen.compat.checker import Check
 from codegen.compat.pairing import pair_by
 from codegen.compat.rules import FILE_OPTION_RULES
+
+T = TypeVar("T")
 
 
 def check_file(check: Check, moved: bool = False) -> None:
@@ -39,13 +44,18 @@ def name_in_package(contract: ir.Contract, full_name: str) -> str:
     return full_name.removeprefix(f"{package}.") if package else full_name
 
 
+def gone_from_package(check: Check, previous: Iterable[T], current: Iterable[T], name: Callable[[T], str]) -> list[T]:
+    """With the package changed: the previous elements whose name within the package is gone, which is
+    how buf judges deletions then (the same name under the new package is kept, and not compared)."""
+    kept = {name_in_package(check.current, name(x)) for x in current}
+    return [x for x in previous if name_in_package(check.previous, name(x)) not in kept]
+
+
 def _services(check: Check, moved: bool) -> None:
     was, now = check.previous, check.current
     if moved:
-        kept = {name_in_package(now, s.full_name) for s in now.source.services}
-        for s in was.source.services:
-            if name_in_package(was, s.full_name) not in kept:
-                check.report_deleted("SERVICE_NO_DELETE", s.location, f"service {s.full_name} deleted")
+        for s in gone_from_package(check, was.source.services, now.source.services, lambda s: s.full_name):
+            check.report_deleted("SERVICE_NO_DELETE", s.location, f"service {s.full_name} deleted")
         return
     services = pair_by(was.source.services, now.source.services, lambda s: s.full_name)
     for s in services.deleted:
@@ -93,11 +103,13 @@ def _extensions(check: Check, moved: bool) -> None:
     from codegen.compat.proto_rules import compare_field  # proto_rules imports this module
 
     was, now = check.previous, check.current
-    kept = {name_in_package(now, e.name) if moved else e.name for e in now.source.extensions}
-    for e in was.source.extensions:
-        if (name_in_package(was, e.name) if moved else e.name) not in kept:
-            message = f"extension {e.name} (number {e.number} of {e.extendee}) deleted"
-            check.report_deleted("EXTENSION_NO_DELETE", e.location, message)
+    if moved:
+        deleted = gone_from_package(check, was.source.extensions, now.source.extensions, lambda e: e.name)
+    else:
+        deleted = pair_by(was.source.extensions, now.source.extensions, lambda e: e.name).deleted
+    for e in deleted:
+        message = f"extension {e.name} (number {e.number} of {e.extendee}) deleted"
+        check.report_deleted("EXTENSION_NO_DELETE", e.location, message)
     if moved:
         return
     by_number = pair_by(was.source.extensions, now.source.extensions, lambda e: (e.extendee, e.number))

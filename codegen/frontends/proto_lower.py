@@ -354,6 +354,7 @@ class ContractLowering:
         )
 
     def _type_name(self, fp: FDP) -> str:
+        """A message or enum field's type as buf compares it (full name; a map as map<key, value>)."""
         if fp.type not in (FDP.TYPE_MESSAGE, FDP.TYPE_ENUM, FDP.TYPE_GROUP):
             return ""
         name = fp.type_name.lstrip(".")
