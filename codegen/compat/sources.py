@@ -49,7 +49,7 @@ def load_against(against: str, config: Config, current: Sequence[ir.Contract] = 
     """The previous version: a directory, a lock file or a git ref, compiled like the current inputs."""
     path = Path(against)
     if path.is_dir():
-        return _compile_dir(path, config)
+        return _compile_dir(path, config, current)
     if path.is_file():
         try:
             return Loaded(read_lock(path), [])
@@ -58,10 +58,42 @@ def load_against(against: str, config: Config, current: Sequence[ir.Contract] = 
     return load_git_ref(against, config, current)
 
 
-def _compile_dir(path: Path, config: Config) -> Loaded:
-    """The directory stands for the inputs as a whole, as `buf breaking --against <dir>` does."""
+def _compile_dir(path: Path, config: Config, current: Sequence[ir.Contract] = ()) -> Loaded:
+    """The directory stands for the inputs as a whole, as `buf breaking --against <dir>` does. When the
+    inputs are one folder too, a contract none of whose files differ between the two folders is its own
+    previous version, as for a git ref: only the others are compiled in ``path``."""
     cfg = msgspec.structs.replace(config, inputs=(path,), proto_paths=())
-    return compile_current(cfg)
+    inputs = config.inputs
+    if config.proto_paths or len(inputs) != 1 or not inputs[0].is_dir() or not current:
+        return compile_current(cfg)
+    top = inputs[0].resolve()
+    changed = _differing_files(top, path.resolve())
+    unchanged, only = _split_unchanged(current, changed, top)
+    if only is None:
+        return compile_current(cfg)
+    if not only:
+        return Loaded(list(unchanged), [])
+    inputs_there = tuple(path / f for f in only if (path / f).is_file())
+    if not inputs_there:
+        return Loaded(list(unchanged), [])  # nothing (else) in that folder: the rest is new
+    loaded = compile_current(msgspec.structs.replace(cfg, inputs=inputs_there, proto_paths=(path,)))
+    return _with_unchanged(unchanged, loaded)
+
+
+def _differing_files(a: Path, b: Path) -> set[str]:
+    """The input files (by path within their folder) that are in only one of the folders or differ in bytes."""
+    from codegen.diagnostics import Diagnostics
+
+    def listed(top: Path) -> dict[str, Path]:
+        return {f.relative_to(top).as_posix(): f for f in pipeline.expand_inputs([top], Diagnostics())}
+
+    left, right = listed(a), listed(b)
+    differing = set(left).symmetric_difference(right)
+    for rel in set(left) & set(right):
+        fa, fb = left[rel], right[rel]
+        if fa.stat().st_size != fb.stat().st_size or fa.read_bytes() != fb.read_bytes():
+            differing.add(rel)
+    return differing
 
 
 def _git(args: Sequence[str], cwd: Path) -> bytes:
@@ -123,22 +155,23 @@ def load_git_ref(ref: str, config: Config, current: Sequence[ir.Contract] = ()) 
         )
         # Compiled from the same place relative to the working directory, the previous version's paths
         # read exactly as the working tree's: no rewriting, and unchanged contracts compare equal.
-        loaded = _compile_in(moved(cwd), cfg)
-        return Loaded([*unchanged, *loaded.contracts], loaded.diagnostics)
+        return _with_unchanged(unchanged, _compile_in(moved(cwd), cfg))
 
 
 def _split_unchanged(
     current: Sequence[ir.Contract], changed: set[str], top: Path
 ) -> tuple[list[ir.Contract], list[str] | None]:
     """Contracts none of whose files differ from the ref are their own previous version: only the others
-    need compiling at the ref. Returns those unchanged contracts and the main files to compile, or
-    (nothing, None) to compile everything when a changed file belongs to no current contract (a deleted
-    contract or library), which only a full compile at the ref can place."""
+    need compiling at the ref. Returns those unchanged contracts and the files to compile there (every file
+    of the others: a JSON Schema library must be an input for its $refs to resolve, and a plain file that
+    a contract now imports must be compiled as it was, perhaps a schema alone), or (nothing, None) to
+    compile everything when a changed file belongs to no current contract (a deleted contract or library),
+    which only a full compile at the ref can place."""
     if not current:
         return [], None
     owned: set[str] = set()
     unchanged: list[ir.Contract] = []
-    to_compile: list[str] = []
+    to_compile: set[str] = set()
     for c in current:
         paths = [Path(f).resolve() for f in c.source.files or (c.source.path,)]  # main file first
         if not paths[0].is_relative_to(top):
@@ -146,12 +179,19 @@ def _split_unchanged(
         rel = {p.relative_to(top).as_posix() for p in paths if p.is_relative_to(top)}
         owned |= rel
         if rel & changed:
-            to_compile.append(paths[0].relative_to(top).as_posix())
+            to_compile |= rel
         else:
             unchanged.append(c)
     if changed - owned:
         return [], None
-    return unchanged, sorted(set(to_compile))
+    return unchanged, sorted(to_compile)
+
+
+def _with_unchanged(unchanged: list[ir.Contract], loaded: Loaded) -> Loaded:
+    """The unchanged contracts and what was compiled, where an unchanged one compiled again (a file of a
+    changed contract is also a schema alone) counts once."""
+    names = {c.name for c in unchanged}
+    return Loaded([*unchanged, *(c for c in loaded.contracts if c.name not in names)], loaded.diagnostics)
 
 
 def _compile_in(where: Path, config: Config) -> Loaded:
