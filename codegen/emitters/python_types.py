@@ -161,8 +161,10 @@ class TypeRenderer:
         elif t.kind in FLOATS:
             bounds = (("ge", c.minimum), ("le", c.maximum), ("gt", c.exclusive_minimum), ("lt", c.exclusive_maximum))
             m.kwargs += [(k, num(v)) for k, v in bounds if v is not None]
-            if c.multiple_of is not None:
+            if c.multiple_of is not None and float(c.multiple_of).is_integer():
                 m.kwargs.append(("multiple_of", num(c.multiple_of)))
+            elif c.multiple_of is not None:  # a fraction: checked by a rule (float_multiple_of), still said here
+                m.schema["multipleOf"] = c.multiple_of
         elif t.kind in LENGTH_KINDS:
             lengths = (("min_length", c.min_length), ("max_length", c.max_length))
             m.kwargs += [(k, repr(v)) for k, v in lengths if v is not None]
@@ -344,6 +346,7 @@ def runtime_checks(t: ir.Type) -> list[tuple[str, list[tuple[str, str]]]]:
     formats: set[str] = set()
     decimals: set[tuple[tuple[str, str], ...]] = set()
     wide_ints: set[tuple[tuple[str, str], ...]] = set()
+    fractions: set[str] = set()
     leaves: set[object] = set()  # the kinds of value the field holds, below lists, maps and nullability
     unique = False
 
@@ -357,6 +360,8 @@ def runtime_checks(t: ir.Type) -> list[tuple[str, list[tuple[str, str]]]]:
             kwargs = decimal_kwargs(node)
             if kwargs:
                 decimals.add(tuple(kwargs))
+        if isinstance(node, ir.ScalarType) and node.kind in FLOATS and float_multiple_of(node):
+            fractions.add(float_multiple_of(node))
         if isinstance(node, ir.ScalarType) and node.kind in INT_BOUNDS and wide_int_kwargs(node):
             wide_ints.add(tuple(wide_int_kwargs(node)))
         if isinstance(node, ir.ArrayType) and node.unique_items:
@@ -367,7 +372,7 @@ def runtime_checks(t: ir.Type) -> list[tuple[str, list[tuple[str, str]]]]:
     walk_types(t, visit)
     if len(formats) > 1:
         raise Unrepresentable("E043", f"one field mixes string formats {', '.join(sorted(formats))}")
-    if len(decimals) > 1 or len(wide_ints) > 1:
+    if len(decimals) > 1 or len(wide_ints) > 1 or len(fractions) > 1:
         raise Unrepresentable("E043", "one field mixes numbers with different precision, scale or bounds")
     calls: list[tuple[str, list[tuple[str, str]]]] = []
     if unique:
@@ -383,7 +388,17 @@ def runtime_checks(t: ir.Type) -> list[tuple[str, list[tuple[str, str]]]]:
     else:
         calls += [("decimal_rule", list(d)) for d in sorted(decimals)]
     calls += [("int_range_rule", list(b)) for b in sorted(wide_ints)]
+    calls += [("float_multiple_rule", [("multiple_of", m)]) for m in sorted(fractions)]
     return calls
+
+
+def float_multiple_of(t: ir.ScalarType) -> str:
+    """A float's multipleOf that is a fraction, as a Decimal's source (msgspec's Meta would divide binary
+    floats, where 0.07 is no multiple of 0.01), or "" when there is none or msgspec's check is exact."""
+    m = t.constraints.multiple_of
+    if m is None or float(m).is_integer():
+        return ""
+    return f"decimal.Decimal({str(m)!r})"
 
 
 def decimal_kwargs(t: ir.ScalarType) -> list[tuple[str, str]]:

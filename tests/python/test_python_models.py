@@ -284,7 +284,7 @@ def test_field_names_never_shadow_module_names(orders: ModuleType) -> None:
     assert not fields & {"class", "int", "datetime", "Pickup", "_private"}
 
 
-RULE_KINDS = {"unique", "pattern", "format", "decimal", "range", "oneof"}
+RULE_KINDS = {"unique", "pattern", "format", "decimal", "range", "multiple", "oneof"}
 
 
 def test_contract_description_cannot_inject_code() -> None:

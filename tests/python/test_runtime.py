@@ -99,6 +99,24 @@ def test_int_range() -> None:
     assert (info.value.path, info.value.rule) == ("$.f[1]", "maximum")
 
 
+def test_a_float_is_a_multiple_of_a_fraction_by_its_decimal_value() -> None:
+    """msgspec's Meta(multiple_of=0.01) divides binary floats and refuses 0.07; JSON Schema means 7 cents."""
+    rule = cr.float_multiple_rule("price", multiple_of=decimal.Decimal("0.01"))
+    for good in (0.07, 0.3, 129.9, 1e300, 0.0, -0.05, [0.07, 2.5], {"k": 0.01}, None, msgspec.UNSET, float("nan")):
+        rule(good)
+    for bad, path in (
+        (0.075, "$.price"),
+        (0.1 + 0.2, "$.price"),
+        ([0.07, 5e-324], "$.price[1]"),
+        ({"k": 1.001}, "$.price['k']"),
+    ):
+        with pytest.raises(cr.ContractViolation) as info:
+            rule(bad)
+        assert (info.value.path, info.value.rule) == (path, "multiple_of")
+    with pytest.raises(msgspec.ValidationError):  # why the rule exists
+        msgspec.convert(0.07, typing.Annotated[float, msgspec.Meta(multiple_of=0.01)])
+
+
 class Item(msgspec.Struct, frozen=True):
     n: typing.Annotated[int, msgspec.Meta(ge=0)]
     tags: list[str] = []

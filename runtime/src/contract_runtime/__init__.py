@@ -18,6 +18,7 @@ from contract_runtime._checks import (
 from contract_runtime._codec import decode_json, encode_json, validate
 from contract_runtime._rules import (
     decimal_rule,
+    float_multiple_rule,
     format_rule,
     int_range_rule,
     oneof_rule,
@@ -36,6 +37,7 @@ __all__ = [
     "decimal_rule",
     "decode_json",
     "encode_json",
+    "float_multiple_rule",
     "format_rule",
     "int_range_rule",
     "oneof_rule",

@@ -8,6 +8,7 @@ failing value, or a container of values, takes the slower path of ``_checks`` th
 from __future__ import annotations
 
 import decimal
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ import msgspec
 
 from contract_runtime._checks import (
     _EMAIL,
+    DECIMAL_CONTEXT,
     FORMATS,
     ContractViolation,
     _check_decimal,
@@ -30,6 +32,7 @@ Rule = Callable[[Any], None]
 _QUICK_FORMATS: dict[str, Callable[[str], object]] = {"email": _EMAIL.match, "idn-email": _EMAIL.match}
 _UNSET = msgspec.UNSET
 _Decimal = decimal.Decimal
+_isfinite = math.isfinite
 
 
 def decimal_rule(
@@ -141,6 +144,23 @@ def int_range_rule(field: str, *, ge: int | None = None, le: int | None = None) 
 
     def rule(v: Any) -> None:
         check_int_range(v, field, ge=ge, le=le)
+
+    return rule
+
+
+def float_multiple_rule(field: str, *, multiple_of: decimal.Decimal) -> Rule:
+    """Every float in the field is a multiple of a fraction by decimal value, as JSON Schema means it: the
+    float's shortest spelling (what the JSON wire carries) divided in decimal. msgspec's Meta divides binary
+    floats, where 0.07 is no multiple of 0.01."""
+    path = f"$.{field}"
+
+    def leaf(v: Any, at: str) -> None:
+        # NaN and infinity are no JSON numbers and no multiple of anything: the field's own type refuses them.
+        if isinstance(v, float) and _isfinite(v) and DECIMAL_CONTEXT.remainder(_Decimal(repr(v)), multiple_of) != 0:
+            raise ContractViolation(f"{v!r} is not a multiple of {multiple_of}", path=at, rule="multiple_of")
+
+    def rule(v: Any) -> None:
+        _walk(v, path, leaf)
 
     return rule
 
