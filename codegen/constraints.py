@@ -68,8 +68,20 @@ def _string_violation(t: ir.ScalarType, v: str) -> str | None:
     return None
 
 
+def python_pattern(pattern: str) -> str:
+    """A JSON Schema (ECMA-262) pattern as Python's ``re`` must spell it: a final ``$`` matches only at the
+    very end there, where Python's also matches before a trailing newline, so that one becomes ``\\Z``. The
+    same as ``contract_runtime._rules.ecma_pattern`` (the runtime cannot import the compiler; a test keeps
+    the two alike)."""
+    if pattern.endswith("$"):
+        backslashes = len(pattern[:-1]) - len(pattern[:-1].rstrip("\\"))
+        if backslashes % 2 == 0:
+            return pattern[:-1] + r"\Z"
+    return pattern
+
+
 def _matches(pattern: str, v: str) -> bool:
     try:
-        return re.search(pattern, v) is not None
+        return re.search(python_pattern(pattern), v) is not None
     except re.error:  # not Python's dialect: the value is not judged by it
         return True

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from msgspec.structs import replace
 
 from codegen import ir
-from codegen.constraints import INT_BOUNDS, RUNTIME_FORMATS, int_range
+from codegen.constraints import INT_BOUNDS, RUNTIME_FORMATS, int_range, python_pattern
 from codegen.diagnostics import Diagnostic, Location
 
 FLOATS = frozenset({ir.Scalar.FLOAT32, ir.Scalar.FLOAT64})
@@ -169,7 +169,7 @@ class TypeRenderer:
             lengths = (("min_length", c.min_length), ("max_length", c.max_length))
             m.kwargs += [(k, repr(v)) for k, v in lengths if v is not None]
             if c.pattern is not None:
-                m.kwargs.append(("pattern", repr(c.pattern)))
+                m.kwargs.append(("pattern", repr(python_pattern(c.pattern))))
         elif t.kind is ir.Scalar.DATETIME:
             m.kwargs.append(("tz", "True"))
         elif t.kind is ir.Scalar.DECIMAL and (t.precision is not None or t.scale is not None):

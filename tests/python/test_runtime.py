@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import decimal
+import re
 import typing
 
 import contract_runtime as cr
 import msgspec
 import pytest
 
-from codegen.constraints import RUNTIME_FORMATS
+from codegen.constraints import RUNTIME_FORMATS, python_pattern
 
 
 def test_emitter_and_runtime_agree_on_formats() -> None:
@@ -147,6 +148,16 @@ def test_validate_and_decode_give_full_paths() -> None:
 def test_contract_violation_is_a_value_error() -> None:
     # msgspec turns a ValueError raised in __post_init__ into a ValidationError with the path.
     assert issubclass(cr.ContractViolation, ValueError)
+
+
+@pytest.mark.parametrize("pattern", ["^[A-Z]{3}$", "a$", "a\\$", "a\\\\$", "$", "", "(x|y$)", "^$"])
+def test_compiler_and_runtime_spell_patterns_alike(pattern: str) -> None:
+    """Nested patterns go into msgspec's Meta as the compiler spells them; a field's own through the runtime."""
+    from contract_runtime._rules import ecma_pattern
+
+    assert python_pattern(pattern) == ecma_pattern(pattern)
+    assert python_pattern("^[A-Z]{3}$") == r"^[A-Z]{3}\Z"
+    assert re.search(python_pattern("^[A-Z]{3}$"), "ABC") and not re.search(python_pattern("^[A-Z]{3}$"), "ABC\n")
 
 
 def test_pattern_rule_follows_json_schema_regexes() -> None:
