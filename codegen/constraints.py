@@ -3,6 +3,7 @@ runtime checks, and whether a value breaks a type's own constraints."""
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 
@@ -14,6 +15,7 @@ INT_BOUNDS: dict[ir.Scalar, tuple[int, int]] = {
     ir.Scalar.UINT32: (0, 2**32 - 1),
     ir.Scalar.UINT64: (0, 2**64 - 1),
 }
+FLOATS = frozenset({ir.Scalar.FLOAT32, ir.Scalar.FLOAT64})
 # The string formats contract_runtime.check_format knows (a test keeps the two lists equal).
 RUNTIME_FORMATS = frozenset({"email", "hostname", "idn-email", "ipv4", "ipv6", "uri", "uri-reference"})
 
@@ -51,6 +53,26 @@ def value_violation(t: ir.Type, v: ir.JsonValue) -> str | None:
             return f"it is outside {lo}..{hi}"
         m = t.constraints.multiple_of
         if m is not None and m > 0 and abs((r := v / m) - round(r)) > 1e-9:
+            return f"it is not a multiple of {m}"
+    if isinstance(t, ir.ScalarType) and t.kind in FLOATS and isinstance(v, int | float) and not isinstance(v, bool):
+        return _number_violation(t.constraints, v)
+    return None
+
+
+def _number_violation(c: ir.Constraints, v: float) -> str | None:
+    """Bounds as msgspec's Meta checks them; a multiple by decimal value, as the runtime's rule judges it."""
+    if c.minimum is not None and v < c.minimum:
+        return f"it is less than {c.minimum}"
+    if c.maximum is not None and v > c.maximum:
+        return f"it is greater than {c.maximum}"
+    if c.exclusive_minimum is not None and v <= c.exclusive_minimum:
+        return f"it is not greater than {c.exclusive_minimum}"
+    if c.exclusive_maximum is not None and v >= c.exclusive_maximum:
+        return f"it is not less than {c.exclusive_maximum}"
+    m = c.multiple_of
+    if m is not None and m > 0 and math.isfinite(v):
+        wide = decimal.Context(prec=1000, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+        if wide.remainder(decimal.Decimal(repr(float(v))), decimal.Decimal(repr(m))) != 0:
             return f"it is not a multiple of {m}"
     return None
 

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from msgspec.structs import replace
 
 from codegen import ir
-from codegen.constraints import INT_BOUNDS, RUNTIME_FORMATS, int_range, python_pattern
+from codegen.constraints import FLOATS, INT_BOUNDS, RUNTIME_FORMATS, int_range, python_pattern
 from codegen.diagnostics import Diagnostic, Location
 
-FLOATS = frozenset({ir.Scalar.FLOAT32, ir.Scalar.FLOAT64})
 SCALAR_TYPES: dict[ir.Scalar, str] = {
     ir.Scalar.BOOL: "bool",
     ir.Scalar.INT32: "int",

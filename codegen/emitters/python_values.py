@@ -16,8 +16,8 @@ from collections.abc import Callable
 import msgspec
 
 from codegen import ir
-from codegen.constraints import INT_BOUNDS, value_violation
-from codegen.emitters.python_types import FLOATS, Unrepresentable, flatten_union, num
+from codegen.constraints import FLOATS, INT_BOUNDS, value_violation
+from codegen.emitters.python_types import Unrepresentable, flatten_union, num
 
 __all__ = ["ValueRenderer", "json_literal", "value_violation"]
 

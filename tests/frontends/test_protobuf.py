@@ -273,6 +273,24 @@ def test_proto2_required_and_explicit_defaults(monkeypatch: pytest.MonkeyPatch) 
     assert field(thing, "plain_ints").proto == ir.ProtoField(8, "int32", "plainInts", packed=False)
 
 
+def test_a_float_zero_value_breaking_its_rules_is_required(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """0.0 is no weight above 0: such a float must be set, as a string that cannot be empty must."""
+    monkeypatch.chdir(tmp_path)
+    write(
+        tmp_path,
+        "w.proto",
+        'syntax = "proto3";\npackage w.v1;\nimport "contract/v1/options.proto";\n'
+        'option (contract.v1.contract) = { name: "w" version: "1.0.0" };\nmessage W {\n'
+        "  double weight = 1 [(contract.v1.field) = { constraints { exclusive_minimum: 0 } }];\n"
+        "  float ratio = 2 [(contract.v1.field) = { constraints { multiple_of: 0.25 } }];\n}\n",
+    )
+    (contract,), diags = load(["w.proto"], [".", str(ROOT / "codegen" / "proto")])
+    assert not diags.has_errors, lines(diags)
+    weight, ratio = field(contract.record("W"), "weight"), field(contract.record("W"), "ratio")
+    assert (weight.required, weight.has_default) == (True, False)
+    assert (ratio.required, ratio.has_default, ratio.default) == (False, True, 0.0)  # 0 is a multiple of 0.25
+
+
 def test_plain_file_is_a_contract_with_defaults_and_w001(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(FIXTURES)
     (contract,), diags = load(["legacy.proto"], ["."])

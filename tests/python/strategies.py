@@ -16,8 +16,7 @@ from contract_runtime._rules import ecma_pattern
 from hypothesis import strategies as st
 
 from codegen import ir
-from codegen.constraints import INT_BOUNDS, int_range
-from codegen.emitters.python_types import FLOATS
+from codegen.constraints import FLOATS, INT_BOUNDS, int_range
 
 S = ir.Scalar
 UTC = datetime.UTC

@@ -118,6 +118,32 @@ def test_default_breaking_its_own_constraints_is_e044() -> None:
     assert "E044 field Root.value: default 'a' breaks the field's own constraints: it is shorter than 2" in diag
 
 
+@pytest.mark.parametrize(
+    ("constraints", "default", "why"),
+    [
+        ({"minimum": 5}, 1.0, "it is less than 5"),
+        ({"exclusive_minimum": 0}, 0.0, "it is not greater than 0"),
+        ({"maximum": 1}, 1.5, "it is greater than 1"),
+        ({"multiple_of": 0.25}, 0.3, "it is not a multiple of 0.25"),
+    ],
+)
+def test_a_float_default_breaking_its_constraints_is_e044(
+    constraints: dict[str, float], default: float, why: str
+) -> None:
+    (diag,) = errors(one_field(scalar(S.FLOAT64, **constraints), has_default=True, default=default))
+    assert f"E044 field Root.value: default {default!r} breaks the field's own constraints: {why}" in diag
+
+
+def test_float_defaults_within_their_constraints_pass() -> None:
+    for constraints, default in (
+        ({"multiple_of": 0.01}, 0.07),
+        ({"exclusive_minimum": 0}, 1e-300),
+        ({"maximum": 1}, 1),
+    ):
+        contract = one_field(scalar(S.FLOAT64, **constraints), has_default=True, default=default)
+        assert PythonModelsEmitter().generate([contract], PythonOptions(package="datacontracts"))
+
+
 def test_a_protobuf_default_breaking_its_constraints_is_e044_too() -> None:
     # The protobuf frontend makes such fields required (tests/frontends/test_protobuf.py); an IR that
     # still carries a broken default is refused like any other, not silently made required.
