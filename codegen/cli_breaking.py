@@ -49,7 +49,21 @@ def _not_compared(diagnostics: list[Diagnostic]) -> None:
         click.echo(d.format(), err=True)
 
 
-@click.command("breaking")
+class _UsageError(click.UsageError):
+    exit_code = EXIT_USAGE
+
+
+class _BreakingCommand(click.Command):
+    """click ends a usage error with exit 2, which `breaking` keeps for contract errors: here it is 1."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise _UsageError(exc.format_message(), exc.ctx) from None
+
+
+@click.command("breaking", cls=_BreakingCommand)
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=str))
 @click.option(
     "--against",

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from codegen.cli_breaking import breaking
@@ -259,3 +260,14 @@ def test_except_and_ignore(tmp_path: Path, in_dir: Callable[[Path], None]) -> No
     bad_flag = runner.invoke(cli, [*base, "--except", "NOPE"])
     assert bad_flag.exit_code == 1
     assert "'NOPE' is neither a rule ID nor a category" in bad_flag.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--against", "HEAD", "--mode", "bogus"], ["--against", "HEAD", "--format", "xml"], [], ["--nope"]],
+)
+def test_usage_errors_exit_1_not_2(args: list[str]) -> None:
+    """2 means a contract error to `breaking`'s callers; click's own usage errors would say 2 as well."""
+    result = CliRunner().invoke(cli, ["breaking", *args])
+    assert result.exit_code == 1, result.output
+    assert "Error:" in result.output
