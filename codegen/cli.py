@@ -55,9 +55,7 @@ def _end_progress(progress: Callable[[str], None] | None) -> None:
         click.echo("\r\033[K", err=True, nl=False)
 
 
-_common = [
-    click.argument("inputs", nargs=-1, type=click.Path(path_type=str)),
-    click.option("-o", "--output", type=click.Path(path_type=str), help="Output folder [default: generated]."),
+_common = [  # after INPUTS and -o (see common_options)
     click.option(
         "-I",
         "--proto-path",
@@ -86,10 +84,22 @@ _common = [
 ]
 
 
-def common_options(fn: Callable[..., None]) -> Callable[..., None]:
-    for decorator in reversed(_common):
+def common_options(fn: Callable[..., None], output_default: str = "generated") -> Callable[..., None]:
+    decorators = [
+        click.argument("inputs", nargs=-1, type=click.Path(path_type=str)),
+        click.option(
+            "-o", "--output", type=click.Path(path_type=str), help=f"Output folder [default: {output_default}]."
+        ),
+        *_common,
+    ]
+    for decorator in reversed(decorators):
         fn = decorator(fn)
     return fn
+
+
+def package_options(fn: Callable[..., None]) -> Callable[..., None]:
+    """The common options, where the output folder defaults elsewhere."""
+    return common_options(fn, output_default="build/contract-packages")
 
 
 def _config(
@@ -285,7 +295,7 @@ def list_emitters() -> None:
 
 
 @main.command()
-@common_options
+@package_options
 @click.option("--prefix", default=None, help="Prefix for every distribution name, e.g. 'acme-'.")
 @click.option("--build", "build_dists", is_flag=True, help="Also build sdists and wheels with `python -m build`.")
 @click.option(

@@ -262,3 +262,9 @@ def test_every_diagnostic_code_has_a_bad_input_case(root: Path) -> None:
     shown = "".join(p.read_text() for p in (root / "tests" / "cases").glob("*/expected_stderr.txt"))
     missing = [c for c in CODES if f": {c} " not in shown and c not in CODES_SHOWN_ELSEWHERE]
     assert missing == []
+
+
+def test_each_command_says_its_own_output_default() -> None:
+    package_help = CliRunner().invoke(main, ["package", "--help"]).output
+    assert "Output folder [default: build/contract-packages]" in " ".join(package_help.split())
+    assert "Output folder [default: generated]" in CliRunner().invoke(main, ["generate", "--help"]).output
