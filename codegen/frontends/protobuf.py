@@ -112,6 +112,7 @@ def _common_parent(files: Sequence[Path]) -> Path:
 def _virtual_names(files: Sequence[Path], roots: Sequence[Path], diags: Diagnostics) -> list[_Input]:
     """Each input relative to the first import root holding it (protoc wants it that way)."""
     inputs: list[_Input] = []
+    seen: dict[str, Path] = {}
     for f in files:
         resolved = f.resolve()
         root = next((r for r in roots if resolved.is_relative_to(r)), None)
@@ -120,7 +121,14 @@ def _virtual_names(files: Sequence[Path], roots: Sequence[Path], diags: Diagnost
             diags.report(Location(display_path(f)), "E020", f"file is not under any import path (-I {shown})")
             continue
         name = resolved.relative_to(root).as_posix()
-        if name != OPTIONS_FILE:
+        first = seen.setdefault(name, f)
+        if first.resolve() != resolved:  # protoc would read the first for both: the second would go unseen
+            message = (
+                f'input shadowed: {display_path(first)} has the same import name "{name}" '
+                "(give each file its own path below the import roots)"
+            )
+            diags.report(Location(display_path(f), 1, 1), "E020", message)
+        elif name != OPTIONS_FILE:
             inputs.append(_Input(name, f))
     return inputs
 

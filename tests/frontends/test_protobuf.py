@@ -273,6 +273,19 @@ def test_proto2_required_and_explicit_defaults(monkeypatch: pytest.MonkeyPatch) 
     assert field(thing, "plain_ints").proto == ir.ProtoField(8, "int32", "plainInts", packed=False)
 
 
+def test_two_inputs_with_one_import_name_are_e020(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two majors in two folders, each folder an import root: both files are "x.proto" to protoc, which
+    would read the first twice. Said, not a duplicate-contract error pointing at one file twice."""
+    monkeypatch.chdir(tmp_path)
+    for v in (1, 2):
+        write(tmp_path, f"v{v}/x.proto", f'syntax = "proto3";\npackage x.v{v};\nmessage X {{ string id = 1; }}\n')
+    _, diags = load(["v1/x.proto", "v2/x.proto"], ["v1", "v2"])
+    assert [line for line in lines(diags) if "E020" in line] == [
+        'v2/x.proto:1:1: E020 input shadowed: v1/x.proto has the same import name "x.proto" '
+        "(give each file its own path below the import roots)"
+    ]
+
+
 def test_a_float_zero_value_breaking_its_rules_is_required(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """0.0 is no weight above 0: such a float must be set, as a string that cannot be empty must."""
     monkeypatch.chdir(tmp_path)
