@@ -4,6 +4,15 @@
 one channel at the port's subject, one ``send`` operation, one message whose payload is the port's
 record in AsyncAPI's schema format (every record and enum under ``components/schemas``), with the
 docs' example payload. The tests validate each document against the official AsyncAPI 3.0 schema.
+
+The content type is what the generated producers send: option ``wire`` (``auto``, ``json`` or
+``protobuf``) chooses as the python-ports emitter's option of that name does, so both must agree;
+under ``auto`` a protobuf contract's messages are ``application/x-protobuf``, others JSON. The payload
+schema stays an AsyncAPI Schema Object for protobuf too: it describes the record's fields (as protobuf's
+JSON mapping spells them), which every AsyncAPI tool reads; the content type says how they are encoded,
+and ``x-protobuf-message`` names the protobuf message to decode them with. (AsyncAPI 3.0 lists no
+protobuf schema format; the community one, ``application/vnd.google.protobuf;version=3``, takes the
+``.proto`` text inline without imports, which a contract split over several files cannot give.)
 """
 
 from __future__ import annotations
@@ -11,14 +20,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import msgspec
+
 from codegen import ir
-from codegen.emitters.base import Emitter, NoOptions, OutputFile
+from codegen.diagnostics import ContractError, Diagnostic, Location
+from codegen.emitters.base import Emitter, OutputFile
 from codegen.emitters.docs_example import example_payload
 from codegen.emitters.docs_jsonschema import json_bytes
 from codegen.emitters.docs_model import asyncapi_path, contact_href, slugs
 from codegen.emitters.docs_schema import JsonObj, SchemaBuilder, contract_annotations
 
 ASYNCAPI_VERSION = "3.0.0"
+# As the runtime's producers send them (contract_runtime.ports._headers).
+JSON = "application/json"
+PROTOBUF = "application/x-protobuf"
+WIRES = ("auto", "json", "protobuf")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -27,33 +43,59 @@ def component_id(text: str) -> str:
     return _ID_UNSAFE.sub("_", text).strip("_") or "port"
 
 
-class AsyncApiEmitter(Emitter[NoOptions]):
+class AsyncApiOptions(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    wire: str = "auto"  # auto | json | protobuf: as the python-ports emitter's option of that name
+
+
+def content_type(c: ir.Contract, wire: str) -> str:
+    """The content type the generated producers of ``c`` send under ``wire`` (python-ports' choice)."""
+    is_proto = c.source.language is ir.SchemaLanguage.PROTOBUF
+    return PROTOBUF if wire == "protobuf" or (wire == "auto" and is_proto) else JSON
+
+
+class AsyncApiEmitter(Emitter[AsyncApiOptions]):
     name = "asyncapi"
     description = "an AsyncAPI 3.0 document per stream port (payload schemas, example messages)"
+    options_type = AsyncApiOptions
 
-    def generate(self, contracts: Sequence[ir.Contract], options: NoOptions) -> list[OutputFile]:
-        files = []
+    def generate(self, contracts: Sequence[ir.Contract], options: AsyncApiOptions) -> list[OutputFile]:
+        if options.wire not in WIRES:
+            message = f"asyncapi: wire {options.wire!r} is not auto, json or protobuf"
+            raise ContractError([Diagnostic(Location("configuration"), "E050", message)])
+        files: list[OutputFile] = []
+        problems: list[Diagnostic] = []
         for c, slug in zip(contracts, slugs(contracts), strict=True):
             streams = [p for p in c.ports if isinstance(p, ir.StreamPort)]
             if not streams:
                 continue
+            if options.wire == "protobuf" and c.source.language is not ir.SchemaLanguage.PROTOBUF:
+                text = f"contract {c.name!r}: wire 'protobuf' needs a protobuf contract"
+                problems.append(Diagnostic(c.location, "E050", text))
+                continue
             example = example_payload(c, SchemaBuilder(c).document())
+            media = content_type(c, options.wire)
             for port in streams:
                 payload = example.payload if example.valid and port.record == c.root else None
-                files.append(OutputFile(asyncapi_path(slug, port), json_bytes(document(c, port, payload))))
+                doc = document(c, port, payload, media)
+                files.append(OutputFile(asyncapi_path(slug, port), json_bytes(doc)))
+        if problems:
+            raise ContractError(problems)
         return files
 
 
-def document(c: ir.Contract, port: ir.StreamPort, example: ir.JsonValue) -> JsonObj:
+def document(c: ir.Contract, port: ir.StreamPort, example: ir.JsonValue, media: str = JSON) -> JsonObj:
     builder = SchemaBuilder(c, dialect="asyncapi")
     channel_id, message_id = component_id(port.name), component_id(builder.keys[port.record])
+    record = c.record(port.record)
     message: JsonObj = {
         "name": message_id,
-        "title": c.record(port.record).name,
-        "contentType": "application/json",
+        "title": record.name,
+        "contentType": media,
         "payload": builder.ref(port.record),
     }
-    record_doc = c.record(port.record).description
+    if media == PROTOBUF and record.proto_full_name:
+        message["x-protobuf-message"] = record.proto_full_name
+    record_doc = record.description
     if record_doc:
         message["summary"] = record_doc.strip().splitlines()[0]
         message["description"] = record_doc
@@ -72,12 +114,12 @@ def document(c: ir.Contract, port: ir.StreamPort, example: ir.JsonValue) -> Json
         "asyncapi": ASYNCAPI_VERSION,
         "x-generated": f"@generated by contract-codegen from {c.source.path}. DO NOT EDIT.",
         "info": info(c, port),
-        "defaultContentType": "application/json",
+        "defaultContentType": media,
         "channels": {channel_id: channel},
         "operations": {
             f"publish_{channel_id}": {
                 "action": "send",
-                "title": f"Publish {c.record(port.record).name}",
+                "title": f"Publish {record.name}",
                 "channel": {"$ref": f"#/channels/{channel_id}"},
                 "messages": [{"$ref": f"#/channels/{channel_id}/messages/{message_id}"}],
             }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import re
 import time
@@ -32,16 +33,22 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 
 from contract_runtime.ports._observe import WARNING_LEVEL, log
-from contract_runtime.ports._types import InMessage, OutMessage, Port, PublishError, StartFrom, StartKind
+from contract_runtime.ports._types import InMessage, OutMessage, Port, PortError, PublishError, StartFrom, StartKind
 
 DUPLICATE_WINDOW = 120.0  # seconds in which a re-sent message id is dropped by the server
 _BACKOFF = (0.1, 0.25, 0.5, 1.0)
 MSG_ID: str = api.Header.MSG_ID.value
+_USERINFO = re.compile(r"://[^/@]*@")
 
 
 def stream_name(subject: str) -> str:
     """'sales.orders.v1' -> 'CONTRACT_SALES_ORDERS_V1' (stream names cannot hold dots or wildcards)."""
     return "CONTRACT_" + re.sub(r"[^A-Za-z0-9_-]", "_", subject).upper()
+
+
+def _redact(server: str) -> str:
+    """A server URL fit for logs and errors: 'nats://user:secret@host:4222' -> 'nats://***@host:4222'."""
+    return _USERINFO.sub("://***@", server)
 
 
 def _options_from_env() -> dict[str, Any]:
@@ -71,30 +78,66 @@ class NatsTransport:
         self._acks: _AckInbox | None = None
         # nats-py's internal outgoing buffer, used for speed where this nats-py has it (see _send_frames).
         self._frames = callable(getattr(nc, "_send_command", None)) and callable(getattr(nc, "_flush_pending", None))
+        self._closing = False  # close() was called: the disconnect that follows is no incident
+        self._connected = False  # the first connect succeeded (until then failed attempts are retries)
+        self._failed_attempts = 0
+        self._servers: list[str] = []  # as logged: without credentials
 
     @classmethod
     async def connect(cls, url: str, **options: Any) -> NatsTransport:
+        """Connect to ``url`` (comma-separated servers), retrying for ``$CONTRACT_PORTS_RETRY_FOR`` seconds
+        (default 60), then raise ``PortError``. Once connected, the client reconnects without limit: a
+        producer outlives a server restart."""
         servers = [s.strip() for s in url.split(",") if s.strip()]
-        retry_for = float(os.environ.get("CONTRACT_PORTS_RETRY_FOR", "60"))
-
-        async def on_error(exc: Exception) -> None:
-            log(WARNING_LEVEL, "nats.error", error=str(exc) or type(exc).__name__)
-
-        async def on_disconnect() -> None:
-            log(WARNING_LEVEL, "nats.disconnected", servers=servers)
-
+        transport = cls(Client(), retry_for=float(os.environ.get("CONTRACT_PORTS_RETRY_FOR", "60")))
+        transport._servers = [_redact(s) for s in servers]
         settings: dict[str, Any] = {
             "servers": servers,
-            "max_reconnect_attempts": -1,  # a producer outlives a server restart
+            # Unlimited, for the first connect too: its budget is the deadline in _first_connect.
+            "max_reconnect_attempts": -1,
             "reconnect_time_wait": 0.25,
             "connect_timeout": 2,
-            "error_cb": on_error,
-            "disconnected_cb": on_disconnect,
+            "error_cb": transport._on_error,
+            "disconnected_cb": transport._on_disconnect,
             **_options_from_env(),
             **options,
         }
-        nc = await nats.connect(**settings)
-        return cls(nc, retry_for=retry_for)
+        await transport._first_connect(settings)
+        return transport
+
+    async def _first_connect(self, settings: dict[str, Any]) -> None:
+        # nats-py applies max_reconnect_attempts to the first connect as well, with no deadline of its
+        # own: bound it by the retry budget (one connect timeout at least, so one attempt can finish).
+        budget = max(self.retry_for, float(settings.get("connect_timeout") or 0))
+        try:
+            await asyncio.wait_for(self.nc.connect(**settings), budget)
+        except TimeoutError as exc:
+            last = self.nc.last_error
+            self._closing = True
+            with contextlib.suppress(Exception):  # a half-open attempt: nothing of it matters any more
+                await self.nc.close()
+            reason = f"; last error: {type(last).__name__}: {last}" if last is not None else ""
+            where = ", ".join(self._servers)
+            raise PortError(
+                f"NATS: no connection to {where} after retrying for {budget:g}s ($CONTRACT_PORTS_RETRY_FOR){reason}"
+            ) from (last or exc)
+        self._connected = True
+
+    async def _on_error(self, exc: Exception) -> None:
+        error = str(exc) or type(exc).__name__
+        if self._connected:
+            log(WARNING_LEVEL, "nats.error", error=error)
+            return
+        # Until the first connect succeeds every failed attempt lands here: one warning, then debug.
+        self._failed_attempts += 1
+        level = WARNING_LEVEL if self._failed_attempts == 1 else logging.DEBUG
+        log(level, "nats.connect_retry", attempt=self._failed_attempts, retry_for=self.retry_for, error=error)
+
+    async def _on_disconnect(self) -> None:
+        if self._closing:  # close() asked for it
+            log(logging.DEBUG, "nats.closed", servers=self._servers)
+        else:
+            log(WARNING_LEVEL, "nats.disconnected", servers=self._servers)
 
     async def _retrying(self, what: str, action: Any) -> Any:
         """Run an idempotent JetStream API call, retrying while the server is unreachable."""
@@ -260,6 +303,7 @@ class NatsTransport:
         return NatsSubscription(psub, port.subject)
 
     async def close(self) -> None:
+        self._closing = True  # the disconnect callback that follows is no incident
         try:
             await asyncio.wait_for(self.nc.drain(), self.timeout)
         except (TimeoutError, nats.errors.Error):
