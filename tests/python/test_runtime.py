@@ -150,7 +150,10 @@ def test_contract_violation_is_a_value_error() -> None:
     assert issubclass(cr.ContractViolation, ValueError)
 
 
-@pytest.mark.parametrize("pattern", ["^[A-Z]{3}$", "a$", "a\\$", "a\\\\$", "$", "", "(x|y$)", "^$"])
+@pytest.mark.parametrize(
+    "pattern",
+    ["^[A-Z]{3}$", "a$", "a\\$", "a\\\\$", "$", "", "(x|y$)", "^$", r"^\d+$|^\w$", r"[\d\w.]\D\W", r"[]$]", r"[^]\d]$"],
+)
 def test_compiler_and_runtime_spell_patterns_alike(pattern: str) -> None:
     """Nested patterns go into msgspec's Meta as the compiler spells them; a field's own through the runtime."""
     from contract_runtime._rules import ecma_pattern
@@ -158,6 +161,29 @@ def test_compiler_and_runtime_spell_patterns_alike(pattern: str) -> None:
     assert python_pattern(pattern) == ecma_pattern(pattern)
     assert python_pattern("^[A-Z]{3}$") == r"^[A-Z]{3}\Z"
     assert re.search(python_pattern("^[A-Z]{3}$"), "ABC") and not re.search(python_pattern("^[A-Z]{3}$"), "ABC\n")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "ok"),
+    [
+        (r"^\d{4}$", "\u0663\u0664\u0665\u0666", False),  # Arabic-Indic digits: no \d in ECMA-262
+        (r"^\d{4}$", "2024", True),
+        (r"^\w+$", "h\u00e9llo", False),
+        (r"^[\w-]+$", "a-b_c9", True),
+        (r"^EUR$|^USD$", "EUR\n", False),  # every $, not only a final one, is the very end
+        (r"^EUR$|^USD$", "USD", True),
+        (r"^\D+$", "\u0663", True),  # not an ASCII digit
+        (r"^[$]+$", "$$", True),  # a $ in a class is a dollar sign
+    ],
+)
+def test_patterns_read_as_ecma_262(pattern: str, value: str, ok: bool) -> None:
+    rule = cr.pattern_rule("f", pattern)
+    if ok:
+        rule(value)
+    else:
+        with pytest.raises(cr.ContractViolation):
+            rule(value)
+    assert (re.search(python_pattern(pattern), value) is not None) == ok  # defaults and enum values alike
 
 
 def test_pattern_rule_follows_json_schema_regexes() -> None:

@@ -110,14 +110,40 @@ def format_rule(field: str, fmt: str) -> Rule:
     return _string_rule(field, _QUICK_FORMATS.get(fmt, FORMATS[fmt]), violation)
 
 
+# ECMA-262's \d and \w (no `u` flag) are ASCII; Python's match digits and letters of every script.
+_ASCII_CLASSES = {"d": "0-9", "w": "A-Za-z0-9_"}
+
+
 def ecma_pattern(pattern: str) -> str:
-    """JSON Schema patterns are ECMA-262 regexes, where a final ``$`` matches only at the very end;
-    Python's ``$`` also matches before a trailing newline, so that one is spelled ``\\Z``."""
-    if pattern.endswith("$"):
-        backslashes = len(pattern[:-1]) - len(pattern[:-1].rstrip("\\"))
-        if backslashes % 2 == 0:
-            return pattern[:-1] + r"\Z"
-    return pattern
+    """A JSON Schema pattern (ECMA-262) spelled for Python's ``re``: ``$`` outside a class matches only at
+    the very end (Python's also before a final newline: ``\\Z``), and ``\\d``, ``\\w``, ``\\D``, ``\\W``
+    are ASCII classes. Left as Python reads them: ``\\D`` / ``\\W`` inside a class, ``\\b``, ``\\s``."""
+    out: list[str] = []
+    in_class = False
+    class_start = 0  # where a class's first member is: a `]` there is a literal one
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            e = pattern[i + 1]
+            i += 2
+            if e in _ASCII_CLASSES:
+                out.append(_ASCII_CLASSES[e] if in_class else f"[{_ASCII_CLASSES[e]}]")
+            elif e.lower() in _ASCII_CLASSES and not in_class:
+                out.append(f"[^{_ASCII_CLASSES[e.lower()]}]")
+            else:
+                out.append(c + e)
+            continue
+        if in_class:
+            in_class = not (c == "]" and i != class_start)
+        elif c == "[":
+            in_class = True
+            class_start = i + 2 if pattern.startswith("^", i + 1) else i + 1
+        elif c == "$":
+            c = r"\Z"
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def pattern_rule(field: str, pattern: str) -> Rule:
