@@ -209,6 +209,12 @@ def _settings(cfg: Config) -> dict[str, object]:
         "options": cfg.emitter_options,
         "proto_paths": [display_path(p) for p in cfg.proto_paths],
         "lock": display_path(cfg.lock) if cfg.lock else None,  # a run without the version gate is no proof
+        # What the version gate lets pass: a changed [breaking] section is judged (and checked) again.
+        "breaking": {
+            "except": list(cfg.breaking_except),
+            "ignore": [display_path(p) for p in cfg.breaking_ignore],
+            "ignore_only": {r: [display_path(p) for p in ps] for r, ps in sorted(cfg.breaking_ignore_only.items())},
+        },
     }
 
 

@@ -71,6 +71,14 @@ def test_rerun_with_nothing_changed_is_a_no_op_and_force_rewrites(project: Path)
     assert forced.exit_code == 0 and "up to date" not in forced.stderr
 
 
+def test_a_changed_breaking_section_is_no_no_op(project: Path) -> None:
+    """[breaking] decides what the version gate lets pass: with nothing else changed it is still read."""
+    assert run("generate").exit_code == 0
+    (project / "contract-codegen.toml").write_text('[breaking]\nexcept = ["NOT_A_RULE"]\n')
+    result = run("generate")
+    assert result.exit_code == 2 and "E050" in result.stderr, result.output
+
+
 def test_hand_edited_output_is_regenerated(project: Path) -> None:
     assert run("generate").exit_code == 0
     module = project / "generated" / "python" / "datacontracts" / "shipments.py"
