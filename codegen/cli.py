@@ -19,7 +19,7 @@ import codegen
 from codegen import ir
 from codegen.cli_breaking import breaking
 from codegen.config import Config, load_config
-from codegen.diagnostics import ContractError, Diagnostic, Diagnostics, display_path
+from codegen.diagnostics import ContractError, Diagnostic, Diagnostics, counted, display_path
 
 EXIT_STALE = 1
 EXIT_CONTRACT_ERROR = 2
@@ -34,7 +34,7 @@ def _print_diagnostics(diags: Sequence[Diagnostic]) -> None:
 def _fail(diags: Sequence[Diagnostic]) -> NoReturn:
     _print_diagnostics(diags)
     errors = sum(1 for d in set(diags) if d.is_error)
-    click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing written", err=True)
+    click.echo(f"{counted(errors, 'error')}; nothing written", err=True)
     sys.exit(EXIT_CONTRACT_ERROR)
 
 
@@ -194,7 +194,7 @@ def _version_gate(cfg: Config, contracts: Sequence[ir.Contract]) -> list[ir.Cont
     errors = [f for f in findings if f.is_error]
     if errors:
         click.echo(
-            f"{len(errors)} version error{'s' if len(errors) != 1 else ''} against {display_path(cfg.lock or '')}; "
+            f"{counted(len(errors), 'version error')} against {display_path(cfg.lock or '')}; "
             "nothing written (see docs/breaking-changes.md)",
             err=True,
         )
@@ -286,7 +286,10 @@ def lint(inputs: tuple[str, ...], proto_paths: tuple[str, ...], config_file: Pat
     _print_diagnostics(compiled.diagnostics.items)
     errors = len(compiled.diagnostics.errors())
     warnings = len(compiled.diagnostics.warnings())
-    click.echo(f"{len(compiled.contracts)} contracts: {errors} errors, {warnings} warnings", err=True)
+    summary = (
+        f"{counted(len(compiled.contracts), 'contract')}: {counted(errors, 'error')}, {counted(warnings, 'warning')}"
+    )
+    click.echo(summary, err=True)
     if errors:
         sys.exit(EXIT_CONTRACT_ERROR)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from codegen import ir
-from codegen.diagnostics import ContractError, Diagnostic
+from codegen.diagnostics import ContractError, Diagnostic, counted
 
 EXIT_BREAKING = 100
 EXIT_USAGE = 1
@@ -32,7 +32,7 @@ def _contract_errors(diagnostics: list[Diagnostic], which: str) -> None:
         return
     for d in sorted(set(diagnostics)):
         click.echo(d.format(), err=True)
-    click.echo(f"{len(set(errors))} errors in the {which} version; nothing compared", err=True)
+    click.echo(f"{counted(len(set(errors)), 'error')} in the {which} version; nothing compared", err=True)
     sys.exit(EXIT_CONTRACT_ERROR)
 
 
@@ -43,7 +43,7 @@ def _not_compared(diagnostics: list[Diagnostic]) -> None:
     for d in left_out:
         click.echo(d.format(), err=True)
     if left_out:
-        click.echo(f"{len(left_out)} parts of plain schemas not compared (W020)", err=True)
+        click.echo(f"{counted(len(left_out), 'part')} of plain schemas not compared (W020)", err=True)
     # An enum value its own keywords reject is compared as absent: say so, or a finding naming it looks wrong.
     for d in sorted({d for d in diagnostics if d.code == "W012"}):
         click.echo(d.format(), err=True)
@@ -163,8 +163,8 @@ def breaking(
     errors = sum(1 for f in findings if f.is_error)
     warnings = len(findings) - errors
     click.echo(
-        f"{len(current.contracts)} contract{'s' if len(current.contracts) != 1 else ''} checked against {against}: "
-        f"{errors} breaking change{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+        f"{counted(len(current.contracts), 'contract')} checked against {against}: "
+        f"{counted(errors, 'breaking change')}, {counted(warnings, 'warning')}"
         + (f" ({left_out} more not reported: [breaking] except/ignore)" if left_out else ""),
         err=True,
     )

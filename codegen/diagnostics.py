@@ -134,6 +134,11 @@ class ContractError(Exception):
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
 
+def counted(n: int, noun: str) -> str:
+    """``3 errors``, ``1 error``: for summaries."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def display_path(path: Path | str) -> str:
     """The path as users should see it: relative to the working directory when below it."""
     p = Path(path)
