@@ -6,9 +6,11 @@ configured inputs. Unknown keys are errors (E050), as are unknown emitter names 
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -58,12 +60,12 @@ def find_config(start: Path) -> tuple[Path, dict[str, object]] | None:
     so that a run never picks up a parent project's settings by surprise."""
     own = start / CONFIG_FILE
     if own.is_file():
-        data = tomllib.loads(own.read_text(encoding="utf-8"))
+        data = _read_toml(own)
         section = data.get("tool", {}).get("contract-codegen", data)
         return own, section
     pyproject = start / "pyproject.toml"
     if pyproject.is_file():
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = _read_toml(pyproject)
         section = data.get("tool", {}).get("contract-codegen")
         if section is not None:
             return pyproject, section
@@ -72,6 +74,22 @@ def find_config(start: Path) -> tuple[Path, dict[str, object]] | None:
 
 def _config_error(path: str, message: str) -> ContractError:
     return ContractError([Diagnostic(Location(path), "E050", message)])
+
+
+_TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)$")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file, or E050 at the line and column the parser names (it says them only in its message)."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise _config_error(display_path(path), f"cannot read configuration: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        at = _TOML_AT.search(str(exc))
+        where = Location(display_path(path), int(at[1]), int(at[2])) if at else Location(display_path(path))
+        message = f"cannot read configuration: {_TOML_AT.sub('', str(exc)).strip()}"
+        raise ContractError([Diagnostic(where, "E050", message)]) from None
 
 
 def load_config(
@@ -85,16 +103,10 @@ def load_config(
     cwd = Path.cwd()
     found: tuple[Path, dict[str, object]] | None
     if config_file is not None:
-        try:
-            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise _config_error(display_path(config_file), f"cannot read configuration: {exc}") from None
+        data = _read_toml(config_file)
         found = (config_file, data.get("tool", {}).get("contract-codegen", data))
     else:
-        try:
-            found = find_config(cwd)
-        except tomllib.TOMLDecodeError as exc:
-            raise _config_error("pyproject.toml", f"cannot read configuration: {exc}") from None
+        found = find_config(cwd)
     base = cwd
     spec = ConfigSpec()
     source = None

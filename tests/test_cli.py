@@ -276,3 +276,10 @@ def test_each_command_says_its_own_output_default() -> None:
     package_help = CliRunner().invoke(main, ["package", "--help"]).output
     assert "Output folder [default: build/contract-packages]" in " ".join(package_help.split())
     assert "Output folder [default: generated]" in CliRunner().invoke(main, ["generate", "--help"]).output
+
+
+def test_a_broken_configuration_is_e050_at_its_line(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.contract-codegen]\ninputs = ["contracts"\noutput = 3\n')
+    result = run("lint")
+    assert result.exit_code == 2
+    assert "pyproject.toml:3:1: E050 cannot read configuration: Unclosed array" in result.stderr, result.stderr
