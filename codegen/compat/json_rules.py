@@ -181,7 +181,7 @@ def check_record(check: Check, old: ir.Record, new: ir.Record) -> None:
         hint = f' (renamed to "{renamed[a.name]}"?)' if a.name in renamed else ""
         if not new.open:
             message = f'property "{a.name}" removed from closed {new.id}: earlier documents with it are rejected{hint}'
-            check.report("PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", new.location, message)
+            check.report_deleted("PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", a.location, message)
         else:
             check.report_deleted("FIELD_NO_DELETE", a.location, f'property "{a.name}" deleted from {new.id}{hint}')
     for b in fields.added:

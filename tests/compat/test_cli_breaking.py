@@ -181,7 +181,7 @@ def test_plain_json_schemas_compare_what_the_ir_holds(tmp_path: Path, in_dir: Ca
     findings = result.stdout.splitlines()
     assert len(findings) == 1, findings
     assert "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL" in findings[0] and '"retries"' in findings[0]
-    assert findings[0].startswith("current/ci/pipeline.json:")
+    assert findings[0].startswith("previous/ci/pipeline.json:")  # where the property was
     not_compared = [line for line in result.stderr.splitlines() if " W020 not compared: " in line]
     assert any("patternProperties" in line for line in not_compared), result.stderr
     assert any("'if'" in line for line in not_compared), result.stderr
