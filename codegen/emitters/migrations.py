@@ -40,8 +40,8 @@ class Plan(msgspec.Struct, frozen=True):
     widened: tuple[Column, ...]  # same kind, wider type (a longer string, larger precision)
 
 
-def diff(old: Table, new: Table) -> Plan:
-    """Compare two versions of one table port's columns."""
+def diff(old: Table, new: Table, shown: str = "postgres") -> Plan:
+    """Compare two versions of one table port's columns; a changed type is named in dialect ``shown``."""
     breaking: list[str] = []
     added: list[Column] = []
     relaxed: list[Column] = []
@@ -63,7 +63,10 @@ def diff(old: Table, new: Table) -> Plan:
                 if _widens(a, b):
                     widened.append(col)
                 else:
-                    breaking.append(f"column {name} changes type {a} -> {b} ({dialect})")
+                    a, b = (
+                        TypeMapper(t.contract, shown).column_type(c.field.type) for t, c in ((old, before), (new, col))
+                    )
+                    breaking.append(f"column {name} changes type {a} -> {b}")
                 break
         if col.not_null and not before.not_null:
             breaking.append(f"column {name} becomes NOT NULL")
@@ -92,7 +95,7 @@ def _widens(a: str, b: str) -> bool:
 
 
 def migration_statements(old: Table, new: Table, dialect: str) -> list[str]:
-    plan = diff(old, new)
+    plan = diff(old, new, dialect)
     breaking = plan.breaking + (_clickhouse_breaking(old, new, plan) if dialect == "clickhouse" else ())
     if breaking or new.contract.major != old.contract.major:
         target = new if new.name != old.name else replace(new, name=f"{new.name}_v{new.contract.major}_{_minor(new)}")

@@ -184,3 +184,13 @@ def test_clickhouse_breaking_change_creates_versioned_table_never_drops() -> Non
         assert "insured" not in [r[0] for r in clickhouse_query(ch, "DESCRIBE logistics.shipments_v2")]
     finally:
         ch.cleanup()
+
+
+def test_a_changed_type_is_named_in_each_dialects_own_types() -> None:
+    retyped = contract("2.0.0", _replace_fields(_field("trackingCode", type=ir.ScalarType(ir.Scalar.INT64))))
+    notes = {
+        d: [line for line in migration(retyped, d).splitlines() if "changes type" in line]
+        for d in ("snowflake", "bigquery")
+    }
+    assert notes["snowflake"] == ["-- breaking: column tracking_code changes type VARCHAR(12) -> BIGINT"], notes
+    assert notes["bigquery"] == ["-- breaking: column tracking_code changes type STRING(12) -> INT64"], notes
