@@ -300,7 +300,10 @@ class ContractLowering:
                 kind = table[fmt]
             else:
                 self._unknown_format(fmt_node, fmt, json_type)
-        return ir.ScalarType(kind, _constraints(view, json_type))
+        limits = _constraints(view, json_type)
+        if json_type == "integer" and fmt is None and _beyond_int64_unsigned(limits):
+            kind = S.UINT64  # 0..2**64-1 (as schemas of unsigned counters say): int64 would refuse the top half
+        return ir.ScalarType(kind, limits)
 
     def _lower_string(self, view: View, fmt: str | None, fmt_node: Node | None) -> ir.Type:
         encoding = view.kw.get("contentEncoding")
@@ -514,6 +517,13 @@ def _constraints(view: View, json_type: str) -> ir.Constraints:
         exclusive_maximum=number("exclusiveMaximum"),
         multiple_of=number("multipleOf"),
     )
+
+
+def _beyond_int64_unsigned(c: ir.Constraints) -> bool:
+    """Bounds that only an unsigned 64-bit integer holds: at least 0, and a maximum above int64's."""
+    low = c.minimum if c.minimum is not None else (c.exclusive_minimum + 1 if c.exclusive_minimum is not None else None)
+    high = c.maximum if c.maximum is not None else c.exclusive_maximum
+    return low is not None and low >= 0 and high is not None and high > 2**63 - 1
 
 
 def _int_or_none(value: Any) -> int | None:

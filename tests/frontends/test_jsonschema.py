@@ -141,6 +141,24 @@ def test_formats_and_constraints(tmp_path: Path) -> None:
     assert field(c, "odd").type == ir.ScalarType(S.STRING)
 
 
+def test_an_unsigned_64_bit_range_is_uint64(tmp_path: Path) -> None:
+    """Schemas of unsigned counters say 0..2**64-1: as int64 the reader would refuse the top half."""
+    top = 2**64 - 1
+    c, _ = one(
+        tmp_path,
+        {
+            "u": {"type": "integer", "minimum": 0, "maximum": top},
+            "x": {"type": "integer", "exclusiveMinimum": -1, "exclusiveMaximum": 2**64},
+            "signed": {"type": "integer", "minimum": -1, "maximum": top},  # no 64-bit type holds it: as before
+            "small": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+        },
+    )
+    assert field(c, "u").type == ir.ScalarType(S.UINT64, ir.Constraints(minimum=0, maximum=top))
+    assert field(c, "x").type.kind is S.UINT64  # type: ignore[union-attr]
+    assert field(c, "signed").type.kind is S.INT64  # type: ignore[union-attr]
+    assert field(c, "small").type.kind is S.INT64  # type: ignore[union-attr]
+
+
 def test_nullable_unions_literals_enums(tmp_path: Path) -> None:
     c, problems = one(
         tmp_path,
