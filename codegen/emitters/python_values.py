@@ -160,8 +160,10 @@ class ValueRenderer:
         if isinstance(t, ir.TupleType):
             if not isinstance(v, list) or len(v) != len(t.items):
                 raise _bad(v, f"array of {len(t.items)} items")
-            inner = ", ".join(self.expr(it, i).source for it, i in zip(t.items, v, strict=True))
-            return Expr(f"({inner},)" if len(v) == 1 else f"({inner})")
+            items = [self.expr(it, i) for it, i in zip(t.items, v, strict=True)]
+            inner = ", ".join(e.source for e in items)
+            # A record inside is built by a factory too: in the class body its class may not exist yet.
+            return Expr(f"({inner},)" if len(v) == 1 else f"({inner})", mutable=any(e.mutable for e in items))
         if isinstance(t, ir.MapType):
             return self._map(t, v)
         if isinstance(t, ir.RecordType):
@@ -190,13 +192,17 @@ class ValueRenderer:
         if not isinstance(v, dict):
             raise _bad(v, f"{record.name} object")
         by_name = {f.name: f for f in record.fields}
+        missing = [f.name for f in record.fields if f.required and not f.has_default and f.name not in v]
+        tag = self.tag_fields.get(record.id)
+        if [m for m in missing if m != tag]:
+            raise _bad(v, f"{record.name} object (it lacks required {', '.join(repr(m) for m in missing)})")
         args: list[str] = []
         for key, value in v.items():
-            if key == self.tag_fields.get(record.id):
-                continue
             if key not in by_name:
                 raise _bad(v, f"{record.name} object (it has no field {key!r})")
-            args.append(f"{self.field_names[record.id][key]}={self.expr(by_name[key].type, value).source}")
+            source = self.expr(by_name[key].type, value).source  # a tag of another variant fails here
+            if key != tag:  # the tag is the class itself, no argument
+                args.append(f"{self.field_names[record.id][key]}={source}")
         return Expr(f"{self.class_names[record.id]}({', '.join(args)})", mutable=True)
 
     def _union(self, t: ir.UnionType, v: ir.JsonValue) -> Expr:
