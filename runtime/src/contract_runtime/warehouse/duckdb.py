@@ -1,27 +1,39 @@
 """The DuckDB writer: embedded, no server. Rows go in as one Arrow table per batch and are upserted with
 ``INSERT ... ON CONFLICT DO UPDATE`` in one transaction; nested values travel as JSON and are cast to the
-table's STRUCT / LIST / MAP types by DuckDB.
+table's STRUCT / LIST / MAP types by DuckDB. A STRUCT member a value leaves out (UNSET: msgspec writes no
+key for it, and the CAST refuses an object without one) is NULL: where the record type allows that, the
+JSON is decoded into the column's shape with every member defaulting to null and encoded again (in C).
 
-Speed: columns are converted whole (UUIDs and decimals to text by msgspec in C; nested values to JSON by one
-``encode_lines`` call, split into an Arrow array by pyarrow) so no Python code runs per value."""
+Speed: columns are converted whole (UUIDs and decimals to text by msgspec in C; integers and decimals straight
+into the column's Arrow type; nested values to JSON by one ``encode_lines`` call, split into an Arrow array by
+pyarrow) so no Python code runs per value."""
 
 from __future__ import annotations
 
+import contextlib
 import decimal
+import re
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import duckdb
 import msgspec
+import msgspec.inspect as mi
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
+from duckdb.sqltypes import DuckDBPyType
 
 from contract_runtime.warehouse._base import (
     BaseWriter,
     ColumnConverter,
     R,
     RowError,
+    WriteResult,
     _Batch,
+    _flat,
+    _may_be_unset,
+    _struct_fields,
     json_lines,
     per_value,
     plain,
@@ -37,6 +49,26 @@ ROW_ERRORS: tuple[type[Exception], ...] = (
     duckdb.TypeMismatchException,
 )
 _NESTED = ("STRUCT", "MAP", "JSON", "UNION")
+
+# Integer columns in the Arrow type that holds them exactly (pyarrow would infer int64 for every Python int,
+# and fail on one of 2**63 or more). HUGEINT / UHUGEINT have no Arrow type: the 64-bit one while values fit,
+# else text (see ``_integer_array``).
+_INTEGERS: dict[str, pa.DataType] = {
+    "TINYINT": pa.int8(),
+    "SMALLINT": pa.int16(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "HUGEINT": pa.int64(),
+    "UTINYINT": pa.uint8(),
+    "USMALLINT": pa.uint16(),
+    "UINTEGER": pa.uint32(),
+    "UBIGINT": pa.uint64(),
+    "UHUGEINT": pa.uint64(),
+}
+_INT_OR_NULL = {int, type(None)}
+_ROW_PATH = re.compile(r"`\$\[\d+\]")
+# What converting a column's values to Arrow raises for a value it cannot take (not MemoryError and the like).
+_CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError, msgspec.EncodeError)
 
 
 def _uuid_text(value: Any) -> Any:
@@ -69,14 +101,121 @@ def _decimal_array(values: list[Any], t: str) -> pa.Array:
         return pa.array(values)
 
 
-def _json_array(values: list[Any]) -> pa.Array:
+def _children(t: DuckDBPyType) -> list[DuckDBPyType]:
+    """The member types of a STRUCT, the element type of a list or ARRAY, key and value of a MAP."""
+    if t.id not in ("struct", "list", "array", "map"):
+        return []
+    return [child for _, child in t.children if isinstance(child, DuckDBPyType)]
+
+
+def _has_struct(t: DuckDBPyType) -> bool:
+    return t.id == "struct" or any(map(_has_struct, _children(t)))
+
+
+def _complete_type(t: DuckDBPyType) -> Any:
+    """The column's shape as a msgspec type whose members all default to None, every leaf ``Raw`` (its JSON
+    text as it is): JSON decoded into it and encoded again has every STRUCT member, ``null`` where the value
+    left it out, and is otherwise the same text. Unknown members and values of another shape fail the
+    decoding, as they fail the CAST."""
+    if t.id == "struct":
+        members = [(name, _complete_type(child)) for name, child in t.children if isinstance(child, DuckDBPyType)]
+        record = msgspec.defstruct(
+            "Member",
+            [(f"m{i}", kind, None) for i, (_, kind) in enumerate(members)],
+            rename={f"m{i}": name for i, (name, _) in enumerate(members)},
+            forbid_unknown_fields=True,
+            gc=False,
+        )
+        return record | None
+    if t.id in ("list", "array"):
+        return list[_complete_type(_children(t)[0])] | None  # type: ignore[misc]
+    if t.id == "map":
+        return dict[str, _complete_type(_children(t)[1])] | None  # type: ignore[misc]
+    return msgspec.Raw
+
+
+class _Completion:
+    """Gives a column's JSON lines every STRUCT member (``_complete_type``), in C: decoded and encoded again.
+
+    Skipped when counting shows nothing is missing, for a STRUCT whose members hold no record or map: when
+    the text has one ``{`` per object (no nested object, no brace inside a string), each key ``"k":`` can
+    only be a key of those objects (a quote inside a string is escaped), and msgspec writes a key once."""
+
+    def __init__(self, t: DuckDBPyType) -> None:
+        self.decoder = msgspec.json.Decoder(_complete_type(t))
+        members = [(name, child) for name, child in t.children if isinstance(child, DuckDBPyType)]
+        flat = t.id == "struct" and not any(_has_struct(c) or c.id == "map" for _, c in members)
+        self.keys = [msgspec.json.encode(name) + b":" for name, _ in members] if flat else None
+
+    def __call__(self, data: bytes, objects: int) -> bytes:
+        """``data``: the lines of ``objects`` values other than null."""
+        if self.keys is not None and data.count(b"{") == objects and all(data.count(k) == objects for k in self.keys):
+            return data
+        return json_lines(self.decoder.decode_lines(data))
+
+
+_SEQUENCES = (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)
+
+
+def _may_leave_out(t: mi.Type, column: DuckDBPyType) -> bool:
+    """Whether the JSON of a value of the record's type ``t`` may lack a member of a STRUCT in the column's
+    type: a field that may be UNSET (or an omitted default), a member the record type does not have, or a
+    type that does not tell (``Any``, a dict where a STRUCT goes). Records that always write every member
+    (proto3's) skip the completing round trip."""
+    if not _has_struct(column):
+        return False
+    children = _children(column)
+    for x in _flat(t):
+        if isinstance(x, mi.NoneType):
+            continue
+        if column.id == "struct" and isinstance(x, mi.StructType):
+            if x.cls.__struct_config__.omit_defaults:
+                return True
+            if any(_may_be_unset(f.type) for f in msgspec.structs.fields(x.cls)):
+                return True
+            members = {name: child for name, child in column.children if isinstance(child, DuckDBPyType)}
+            if set(members) - {f.encode_name for f in x.fields}:
+                return True
+            if any(f.encode_name in members and _may_leave_out(f.type, members[f.encode_name]) for f in x.fields):
+                return True
+        elif column.id in ("list", "array") and isinstance(x, _SEQUENCES):
+            if _may_leave_out(x.item_type, children[0]):
+                return True
+        elif column.id == "map" and isinstance(x, mi.DictType):
+            if _may_leave_out(x.value_type, children[1]):
+                return True
+        else:
+            return True
+    return False
+
+
+def _integer_array(values: list[Any], kind: pa.DataType) -> pa.Array:
+    """An integer column in its Arrow type. A value out of that type's range (a HUGEINT beyond 64 bits, a
+    negative UBIGINT, 2**64) or of another type (``validate=False``) sends the column as it did before, Arrow's
+    own choice, and failing that as text: DuckDB's CAST then stores it exactly or refuses its row."""
+    if set(map(type, values)) <= _INT_OR_NULL:
+        try:
+            return pa.array(values, type=kind)
+        except (pa.ArrowInvalid, OverflowError):
+            pass
+    try:
+        return pa.array(values)
+    except _CONVERSION_ERRORS:
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
+def _json_array(values: list[Any], complete: _Completion | None = None) -> pa.Array:
     """``json_column`` straight into Arrow: one ``encode_lines`` call, split on newlines by pyarrow (JSON
-    text holds no raw newline); ``null`` (None or UNSET) becomes NULL. No Python string per value."""
+    text holds no raw newline); ``null`` (None or UNSET) becomes NULL. No Python string per value.
+    ``complete`` gives the lines every STRUCT member."""
     if msgspec.UNSET in values:
         values = [None if v is msgspec.UNSET else v for v in values]
     if not values:
         return pa.array([], type=pa.string())
-    data = json_lines(values)[:-1]
+    data = json_lines(values)
+    if complete is not None:
+        data = complete(data, len(values) - values.count(None))
+    data = data[:-1]
     kind = pa.string() if len(data) < 2**31 else pa.large_string()  # 32-bit offsets while they fit
     parts = pc.split_pattern(pa.array([data], type=pa.large_binary()).cast(kind), "\n").values
     return pc.if_else(pc.equal(parts, "null"), pa.scalar(None, kind), parts)
@@ -87,6 +226,9 @@ class DuckDBWriter(BaseWriter[R]):
         self.connection = connection
         super().__init__(record_type, table, *args, **kw)
         self._types: dict[str, str] = {}
+        # nested columns whose JSON may lack STRUCT members -> what fills them in
+        self._complete: dict[str, _Completion] = {}
+        self._records: list[R] = []  # the input of the write() under way (for the keys of rejected rows)
 
     def _split(self) -> tuple[str, str]:
         schema, _, name = self.table.rpartition(".")
@@ -112,10 +254,40 @@ class DuckDBWriter(BaseWriter[R]):
         missing = [c for c in self.columns if c not in self._types]
         if missing:
             raise ValueError(f"table {self.table} has no columns {missing}")
-        return {c for c, t in self._types.items() if t.startswith(_NESTED) or t.endswith("]")}
+        json = {c for c, t in self._types.items() if t.startswith(_NESTED) or t.endswith("]")}
+        # DuckDB's CAST from JSON to a STRUCT refuses an object that lacks a member: where the record type lets
+        # a value leave one out (UNSET), the JSON is completed first (members as NULL)
+        info = msgspec.structs.fields(self.record_type)
+        field_types = {f.name: t.type for f, t in zip(info, _struct_fields(self.record_type), strict=True)}
+        attrs = dict(zip(self.columns, self._attrs, strict=True))
+        nested = [c for c in self.columns if c in json and self._types[c] != "JSON"]
+        self._complete = {}
+        if nested:
+            relation = self.connection.sql(f"SELECT {', '.join(map(quote, nested))} FROM {self._target()} LIMIT 0")
+            for c, t in zip(nested, relation.types, strict=True):
+                # (a member name msgspec cannot rename to, with '"' or '\\': the CAST as it is)
+                if _may_leave_out(field_types[attrs[c]], t):
+                    with contextlib.suppress(ValueError):
+                        self._complete[c] = _Completion(t)
+        return json
 
     def _scalar_converter(self, column: str) -> Any:
         return _uuid_text if self._types.get(column) == "UUID" else super()._scalar_converter(column)
+
+    def _encode(self, records: list[R], result: WriteResult) -> _Batch:
+        self._records = records
+        return super()._encode(records, result)
+
+    def write(self, records: Iterable[R]) -> WriteResult:
+        try:
+            return super().write(records)
+        finally:
+            self._records = []
+
+    def _key_at(self, batch: _Batch, pos: int) -> dict[str, Any]:
+        """The key of a row the warehouse refused, from the record as contract validation reports it (the
+        batch holds UUID keys as text)."""
+        return self._key_of(self._records[batch.index[pos]])
 
     def _column_converter(self, column: str) -> ColumnConverter | None:
         t = self._types.get(column, "")
@@ -152,16 +324,36 @@ class DuckDBWriter(BaseWriter[R]):
         return f"{quote(schema)}.{quote(name)}"
 
     def _arrow(self, batch: _Batch) -> pa.Table:
+        """The batch as an Arrow table. A value that cannot be converted is its row's fault: RowError, and the
+        batch is bisected down to the records that cannot be converted on their own."""
         arrays = []
         for c, values in zip(self.columns, batch.columns, strict=False):
-            t = self._types[c]
-            if c in self._json:
-                arrays.append(_json_array(values))
-            elif t.startswith("DECIMAL("):
-                arrays.append(_decimal_array(values, t))
-            else:
-                arrays.append(pa.array(values))
+            try:
+                arrays.append(self._array(c, values))
+            except _CONVERSION_ERRORS as exc:
+                if len(values) > 1 and not any(self._fails(c, [v]) for v in values):
+                    # only the mix of values fails (Arrow infers one type for a column): not any row's
+                    raise
+                # msgspec's path starts at the row (``$[i]``, always ``$[0]`` for the one row reported): ``$``
+                raise RowError(f"{c}: {_ROW_PATH.sub('`$', str(exc))}") from exc
         return pa.Table.from_arrays(arrays, names=list(self.columns))
+
+    def _array(self, column: str, values: list[Any]) -> pa.Array:
+        t = self._types[column]
+        if column in self._json:
+            return _json_array(values, self._complete.get(column))
+        if t.startswith("DECIMAL("):
+            return _decimal_array(values, t)
+        if t in _INTEGERS:
+            return _integer_array(values, _INTEGERS[t])
+        return pa.array(values)
+
+    def _fails(self, column: str, values: list[Any]) -> bool:
+        try:
+            self._array(column, values)
+        except _CONVERSION_ERRORS:
+            return True
+        return False
 
     def _load(self, batch: _Batch, commit: bool) -> int:
         """A plain INSERT first (the common case: new keys); a key already there (a replay) or a refused
