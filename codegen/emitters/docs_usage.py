@@ -35,7 +35,9 @@ def usages(contracts: Sequence[ir.Contract], examples: Sequence[Example], packag
     out: list[Usage] = []
     for c, (module, _, tested), text in zip(contracts, raw, formatted, strict=True):
         install, dist = install_line(c)
-        generate = f"contract-codegen generate {c.source.path} --emit python"
+        # A folder of its own: `generate` writes its output tree whole, so the project's configured one would
+        # lose every other emitter's files.
+        generate = f"contract-codegen generate {c.source.path} --emit python -o {c.name}-records"
         out.append(Usage(install, dist, generate, module, text, tested))
     return out
 
