@@ -95,6 +95,30 @@ def default_name(stem: str) -> str:
     return name if name[0].isalpha() else f"c-{name}"
 
 
+def _spec(raw: object, location: Location, diags: Diagnostics) -> ContractSpec:
+    """The metadata as a spec; when it is invalid, every bad key is reported (not the first alone) and the
+    others are kept, so their own checks below still run."""
+    try:
+        return msgspec.convert(raw, ContractSpec)
+    except msgspec.ValidationError as exc:
+        if not isinstance(raw, dict):
+            diags.report(location, "E030", f"invalid contract metadata: {exc}")
+            return ContractSpec()
+    good: dict[str, object] = {}
+    for key, value in raw.items():
+        try:
+            msgspec.convert({key: value}, ContractSpec)
+        except msgspec.ValidationError as exc:
+            diags.report(location, "E030", f"invalid contract metadata: {exc}")
+        else:
+            good[key] = value
+    try:
+        return msgspec.convert(good, ContractSpec)
+    except msgspec.ValidationError as exc:  # keys that are only wrong together
+        diags.report(location, "E030", f"invalid contract metadata: {exc}")
+        return ContractSpec()
+
+
 def parse_contract_meta(raw: object, location: Location, diags: Diagnostics, fallback_name: str) -> ContractMeta:
     """Check ``raw`` (the x-contract mapping or the protobuf option as a dict; None when absent)."""
     if raw is None:
@@ -116,11 +140,7 @@ def parse_contract_meta(raw: object, location: Location, diags: Diagnostics, fal
             record=None,
             has_metadata=False,
         )
-    try:
-        spec = msgspec.convert(raw, ContractSpec)
-    except msgspec.ValidationError as exc:
-        diags.report(location, "E030", f"invalid contract metadata: {exc}")
-        spec = ContractSpec()
+    spec = _spec(raw, location, diags)
 
     name = spec.name or fallback_name
     if not CONTRACT_NAME.match(name):

@@ -395,3 +395,13 @@ def test_locator_positions() -> None:
     assert loc.position("/a/b/1/c~1d") == (2, 19)
     assert loc.position("/e") == (3, 3)
     assert loc.position("/a/zzz") == (2, 3)  # unknown: its nearest known parent
+
+
+def test_every_bad_metadata_key_is_reported(tmp_path: Path) -> None:
+    """An unknown key does not hide the other errors of the x-contract block (each key is judged alone)."""
+    meta = {"name": "j", "version": "1.0", "owner": {"team": 5}, "colour": "red"}
+    _, problems = compile_docs(
+        tmp_path, {"j.schema.json": {"type": "object", "x-contract": meta, "properties": {"a": {"type": "string"}}}}
+    )
+    assert sorted(p.split(" ", 1)[0] for p in problems) == ["E030", "E030", "E031"], problems
+    assert any("colour" in p for p in problems) and any("owner.team" in p for p in problems)
