@@ -300,7 +300,7 @@ class NatsTransport:
             return await self.js.pull_subscribe(port.subject, durable=consumer, stream=stream, config=config)
 
         psub = await self._retrying("subscribe", bind)
-        return NatsSubscription(psub, port.subject)
+        return NatsSubscription(psub, port.subject, self.nc)
 
     async def close(self) -> None:
         self._closing = True  # the disconnect callback that follows is no incident
@@ -417,9 +417,10 @@ class _AckInbox:
 
 
 class NatsSubscription:
-    def __init__(self, psub: JetStreamContext.PullSubscription, subject: str) -> None:
+    def __init__(self, psub: JetStreamContext.PullSubscription, subject: str, nc: Client) -> None:
         self._psub = psub
         self.subject = subject
+        self._nc = nc
 
     async def fetch(self, max_messages: int, timeout: float) -> list[InMessage]:
         try:
@@ -427,6 +428,8 @@ class NatsSubscription:
         except nats.errors.TimeoutError:
             return []
         except (TimeoutError, nats.errors.Error, nats.js.errors.Error) as exc:
+            if isinstance(exc, TimeoutError) and self._nc.is_connected:
+                return []  # a long fetch can end so while connected: nothing to read, no incident
             # The server is away: the client reconnects by itself; come back empty-handed and retry.
             log(WARNING_LEVEL, "nats.fetch_failed", error=type(exc).__name__)
             await asyncio.sleep(min(timeout, 0.25))
