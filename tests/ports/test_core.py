@@ -121,10 +121,17 @@ def test_round_trip_headers_acks_and_stored_position(url: str) -> None:
     with Reader(open_transport(url), PORT, CODEC, consumer="billing", owns_transport=True) as reader:
         again = reader.read(100, timeout=2)
         assert [d.record.order_id for d in again] == [f"o-{i}" for i in range(3, 20)]
+        # Given to this consumer before and not acked: they say so, as JetStream's redeliveries do.
+        assert again[0].message.redelivered and again[1].message.redelivered
         for d in again:
             d.ack()
         assert reader.metrics["consumed"] == 17
+    with Producer(open_transport(url), PORT, CODEC, owns_transport=True) as producer:
+        producer.publish(order(20))
     with Reader(open_transport(url), PORT, CODEC, consumer="billing", owns_transport=True) as reader:
+        fresh = reader.next(timeout=2)
+        assert fresh is not None and (fresh.record.order_id, fresh.message.redelivered) == ("o-20", False)
+        fresh.ack()
         assert reader.next(timeout=0.2) is None
 
 
@@ -275,6 +282,22 @@ def test_publish_retry_with_same_id_is_stored_once(tmp_path: Path) -> None:
     run(transport.publish(PORT.subject, [m]))
     run(transport.publish(PORT.subject, [m]))
     assert rows(f"sqlite:///{tmp_path}/s.db") == 1
+
+
+def test_a_stream_file_from_before_redelivery_marks_still_opens(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # the consumers table as earlier versions created it
+        db.execute(
+            "CREATE TABLE ports_consumers (subject TEXT NOT NULL, name TEXT NOT NULL, "
+            "position INTEGER NOT NULL, PRIMARY KEY (subject, name))"
+        )
+        db.execute("INSERT INTO ports_consumers VALUES (?, 'billing', 0)", (PORT.subject,))
+    url = f"sqlite:///{path}"
+    with Producer(open_transport(url), PORT, CODEC, owns_transport=True) as producer:
+        producer.publish(order(1))
+    with Reader(open_transport(url), PORT, CODEC, consumer="billing", owns_transport=True) as reader:
+        (got,) = reader.read(10, timeout=1)
+        assert (got.record.order_id, got.message.redelivered) == ("o-1", False)
 
 
 def test_sqlite_refuses_memory_and_bad_urls() -> None:

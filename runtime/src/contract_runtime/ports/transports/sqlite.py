@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS ports_consumers (
     subject TEXT NOT NULL,
     name TEXT NOT NULL,
     position INTEGER NOT NULL,
+    delivered INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (subject, name)
 );
 CREATE TABLE IF NOT EXISTS ports_streams (
@@ -65,6 +66,9 @@ class SqliteTransport:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(ports_consumers)")}
+        if "delivered" not in columns:  # a file from before redeliveries were known after a restart
+            self._db.execute("ALTER TABLE ports_consumers ADD COLUMN delivered INTEGER NOT NULL DEFAULT 0")
         self._retention: dict[str, float] = {}
         self._publishes = 0
         self._encode = msgspec.json.Encoder().encode
@@ -138,8 +142,11 @@ class SqliteSubscription:
 
     def _start_position(self, start: StartFrom) -> int:
         row = self._db.execute(
-            "SELECT position FROM ports_consumers WHERE subject = ? AND name = ?", (self.subject, self.name)
+            "SELECT position, delivered FROM ports_consumers WHERE subject = ? AND name = ?",
+            (self.subject, self.name),
         ).fetchone()
+        # Up to here this consumer was given messages before (acked or not): those come again redelivered.
+        self._delivered = int(row[1]) if row else 0
         if start.kind is StartKind.STORED:
             position = int(row[0]) if row else 0
         elif start.kind is StartKind.BEGINNING:
@@ -176,11 +183,21 @@ class SqliteSubscription:
             if rows or time.monotonic() >= deadline:
                 break
             await asyncio.sleep(_POLL)
-        out = [InMessage(self.subject, seq, data, self._decode(headers), key) for seq, key, headers, data in rows]
+        seen = self._delivered
+        out = [
+            InMessage(self.subject, seq, data, self._decode(headers), key, seq <= seen)
+            for seq, key, headers, data in rows
+        ]
         for m in out:
             self._pending[m.sequence] = m
         if out:
             self._cursor = out[-1].sequence
+            if self._cursor > seen:
+                self._delivered = self._cursor
+                self._db.execute(
+                    "UPDATE ports_consumers SET delivered = ? WHERE subject = ? AND name = ?",
+                    (self._cursor, self.subject, self.name),
+                )
         return out
 
     async def ack(self, message: InMessage) -> None:
