@@ -21,7 +21,7 @@ import msgspec
 from msgspec.structs import replace
 
 from codegen import ir
-from codegen.diagnostics import Diagnostics
+from codegen.diagnostics import ContractError, Diagnostic, Diagnostics, Location
 from codegen.emitters.base import Emitter, OutputFile
 from codegen.emitters.sql_ddl import clickhouse_checks, column_comment, table_statements
 from codegen.emitters.sql_model import Column, Table, build_table
@@ -172,20 +172,25 @@ class MigrationsEmitter(Emitter[MigrationOptions]):
     options_type = MigrationOptions
 
     def generate(self, contracts: Sequence[ir.Contract], options: MigrationOptions) -> list[OutputFile]:
+        if not options.previous:  # else it would write nothing, and say nothing
+            message = "migrations: set `previous` to the files or folders holding the previous contract versions"
+            raise ContractError([Diagnostic(Location("configuration"), "E050", message)])
         previous = _load_previous(options.previous)
         return generate_migrations(previous, contracts, options.dialects)
 
 
 def _load_previous(paths: Sequence[str]) -> list[ir.Contract]:
-    if not paths:
-        return []
+    """The previous versions; their own errors stop the run (a migration from a broken version is no plan)."""
     from codegen import frontends
     from codegen.pipeline import default_proto_paths, expand_inputs
 
     diags = Diagnostics()
     inputs = [Path(p) for p in paths]
     files = expand_inputs(inputs, diags)
-    return frontends.load(files, default_proto_paths(inputs), diags)
+    contracts = frontends.load(files, default_proto_paths(inputs), diags)
+    if diags.has_errors:
+        raise ContractError([d for d in diags.items if d.is_error])
+    return contracts
 
 
 def generate_migrations(

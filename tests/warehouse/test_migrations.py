@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -194,3 +195,17 @@ def test_a_changed_type_is_named_in_each_dialects_own_types() -> None:
     }
     assert notes["snowflake"] == ["-- breaking: column tracking_code changes type VARCHAR(12) -> BIGINT"], notes
     assert notes["bigquery"] == ["-- breaking: column tracking_code changes type STRING(12) -> INT64"], notes
+
+
+def test_the_emitter_says_what_it_lacks_instead_of_writing_nothing(tmp_path: Path) -> None:
+    from codegen.diagnostics import ContractError
+    from codegen.emitters.migrations import MigrationsEmitter
+
+    emitter = MigrationsEmitter()
+    with pytest.raises(ContractError) as info:
+        emitter.generate([contract()], emitter.parse_options({}))
+    assert [d.code for d in info.value.diagnostics] == ["E050"]
+    (tmp_path / "broken.proto").write_text('syntax = "proto3";\nmessage {\n')
+    with pytest.raises(ContractError) as info:  # a previous version that does not compile is said, not skipped
+        emitter.generate([contract()], emitter.parse_options({"previous": [str(tmp_path)]}))
+    assert [d.code for d in info.value.diagnostics] == ["E020"]
