@@ -16,6 +16,7 @@ INT_BOUNDS: dict[ir.Scalar, tuple[int, int]] = {
     ir.Scalar.UINT64: (0, 2**64 - 1),
 }
 FLOATS = frozenset({ir.Scalar.FLOAT32, ir.Scalar.FLOAT64})
+_WIDE = decimal.Context(prec=1000, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)  # 1e300 % 0.01 needs 302 digits
 # The string formats contract_runtime.check_format knows (a test keeps the two lists equal).
 RUNTIME_FORMATS = frozenset({"email", "hostname", "idn-email", "ipv4", "ipv6", "uri", "uri-reference"})
 
@@ -70,10 +71,9 @@ def _number_violation(c: ir.Constraints, v: float) -> str | None:
     if c.exclusive_maximum is not None and v >= c.exclusive_maximum:
         return f"it is not less than {c.exclusive_maximum}"
     m = c.multiple_of
-    if m is not None and m > 0 and math.isfinite(v):
-        wide = decimal.Context(prec=1000, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-        if wide.remainder(decimal.Decimal(repr(float(v))), decimal.Decimal(repr(m))) != 0:
-            return f"it is not a multiple of {m}"
+    exact = m is not None and m > 0 and math.isfinite(v)
+    if exact and _WIDE.remainder(decimal.Decimal(repr(float(v))), decimal.Decimal(repr(m))) != 0:
+        return f"it is not a multiple of {m}"
     return None
 
 

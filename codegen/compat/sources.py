@@ -19,7 +19,7 @@ import msgspec
 
 from codegen import ir, pipeline
 from codegen.compat.lockfile import LockError, read_lock
-from codegen.diagnostics import Diagnostic, Location, display_path
+from codegen.diagnostics import Diagnostic, Diagnostics, Location, display_path
 
 if TYPE_CHECKING:
     from codegen.config import Config
@@ -71,18 +71,15 @@ def _compile_dir(path: Path, config: Config, current: Sequence[ir.Contract] = ()
     unchanged, only = _split_unchanged(current, changed, top)
     if only is None:
         return compile_current(cfg)
-    if not only:
-        return Loaded(list(unchanged), [])
     inputs_there = tuple(path / f for f in only if (path / f).is_file())
     if not inputs_there:
-        return Loaded(list(unchanged), [])  # nothing (else) in that folder: the rest is new
+        return Loaded(list(unchanged), [])  # nothing changed, or nothing of it in that folder: it is new
     loaded = compile_current(msgspec.structs.replace(cfg, inputs=inputs_there, proto_paths=(path,)))
     return _with_unchanged(unchanged, loaded)
 
 
 def _differing_files(a: Path, b: Path) -> set[str]:
     """The input files (by path within their folder) that are in only one of the folders or differ in bytes."""
-    from codegen.diagnostics import Diagnostics
 
     def listed(top: Path) -> dict[str, Path]:
         return {f.relative_to(top).as_posix(): f for f in pipeline.expand_inputs([top], Diagnostics())}

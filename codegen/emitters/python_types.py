@@ -160,10 +160,10 @@ class TypeRenderer:
         elif t.kind in FLOATS:
             bounds = (("ge", c.minimum), ("le", c.maximum), ("gt", c.exclusive_minimum), ("lt", c.exclusive_maximum))
             m.kwargs += [(k, num(v)) for k, v in bounds if v is not None]
-            if c.multiple_of is not None and float(c.multiple_of).is_integer():
-                m.kwargs.append(("multiple_of", num(c.multiple_of)))
-            elif c.multiple_of is not None:  # a fraction: checked by a rule (float_multiple_of), still said here
+            if float_multiple_of(t):  # a fraction: checked by a rule (runtime_checks), still said here
                 m.schema["multipleOf"] = c.multiple_of
+            elif c.multiple_of is not None:
+                m.kwargs.append(("multiple_of", num(c.multiple_of)))
         elif t.kind in LENGTH_KINDS:
             lengths = (("min_length", c.min_length), ("max_length", c.max_length))
             m.kwargs += [(k, repr(v)) for k, v in lengths if v is not None]
