@@ -205,7 +205,7 @@ def _decimal(t: ir.ScalarType, where: str) -> str:
 def _string(t: ir.ScalarType, where: str) -> str:
     c = t.constraints
     if c.pattern is not None:
-        text = sample_pattern(c.pattern)
+        text = sample_pattern(c.pattern, c.min_length or 0, c.max_length)
         if text is None:
             raise CannotSynthesize(f"{where}: no value found that matches the pattern {c.pattern}; add an example")
         return text
@@ -227,21 +227,26 @@ class _NoSample(Exception):
     pass
 
 
-def sample_pattern(pattern: str) -> str | None:
-    """A short string that ``re.search(pattern, ...)`` accepts, or None when none is found."""
+def sample_pattern(pattern: str, min_length: int = 0, max_length: int | None = None) -> str | None:
+    """A short string that ``re.search(pattern, ...)`` accepts, within the lengths, or None when none is
+    found. Each repeat gives its fewest items first, then more (``extra``) until the string is long enough."""
     try:
-        parsed = _sp.parse(pattern)
-        text = _emit(list(parsed.data))
+        parsed: list[tuple[object, object]] = list(_sp.parse(pattern).data)
+        for extra in range(min(min_length, _MAX_REPEAT) + 1):
+            text = _emit(parsed, extra)
+            if len(text) >= min_length or extra == _MAX_REPEAT:
+                break
     except (re.error, _NoSample, RecursionError):
         return None
-    return text if re.search(pattern, text) else None
+    fits = len(text) >= min_length and (max_length is None or len(text) <= max_length)
+    return text if fits and re.search(pattern, text) else None
 
 
-def _emit(items: list[tuple[object, object]]) -> str:
-    return "".join(_emit_one(op, av) for op, av in items)
+def _emit(items: list[tuple[object, object]], extra: int = 0) -> str:
+    return "".join(_emit_one(op, av, extra) for op, av in items)
 
 
-def _emit_one(op: object, av: object) -> str:  # one branch per regex node kind
+def _emit_one(op: object, av: object, extra: int = 0) -> str:  # one branch per regex node kind
     if op is _sc.LITERAL and isinstance(av, int):
         return chr(av)
     if op is _sc.NOT_LITERAL and isinstance(av, int):
@@ -251,12 +256,13 @@ def _emit_one(op: object, av: object) -> str:  # one branch per regex node kind
     if op is _sc.IN and isinstance(av, list):
         return _class_member(av)
     if op is _sc.BRANCH and isinstance(av, tuple):
-        return _emit(list(av[1][0]))
+        return _emit(list(av[1][0]), extra)
     if op is _sc.SUBPATTERN and isinstance(av, tuple):
-        return _emit(list(av[-1]))
+        return _emit(list(av[-1]), extra)
     if op in (_sc.MAX_REPEAT, _sc.MIN_REPEAT, getattr(_sc, "POSSESSIVE_REPEAT", None)) and isinstance(av, tuple):
-        low, _high, sub = av
-        return _emit(list(sub)) * min(int(low), _MAX_REPEAT)
+        low, high, sub = av
+        count = min(int(low) + extra, int(high), _MAX_REPEAT)  # high is MAXREPEAT for + and *
+        return _emit(list(sub), extra) * max(count, min(int(low), _MAX_REPEAT))
     if op in (_sc.AT, _sc.ASSERT, _sc.ASSERT_NOT):
         return ""
     raise _NoSample(str(op))

@@ -75,6 +75,21 @@ def test_pattern_samples_match(pattern: str) -> None:
     assert sample is not None and re.search(pattern, sample)
 
 
+@pytest.mark.parametrize(
+    ("pattern", "min_length", "max_length", "sample"),
+    [
+        (r"^[A-Z0-9]+$", 4, None, "AAAA"),  # a repeat grows to the field's minimum length
+        (r"^(ab)+$", 5, 6, "ababab"),
+        (r"^a{2,5}$", 4, 5, "aaaa"),
+        (r"^[A-Z]{3}$", 4, None, None),  # no string of the pattern is long enough: said, not faked
+    ],
+)
+def test_pattern_samples_meet_the_length_bounds(
+    pattern: str, min_length: int, max_length: int | None, sample: str | None
+) -> None:
+    assert sample_pattern(pattern, min_length, max_length) == sample
+
+
 def test_export_is_deterministic(contracts: tuple[ir.Contract, ...], docs: dict[str, bytes]) -> None:
     from tests.docs.conftest import generate_docs
 
