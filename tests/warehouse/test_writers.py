@@ -303,19 +303,24 @@ def test_unhashable_keys_deduplicated_by_json_text() -> None:
     assert writer._last_per_key(batch) == [1, 2]
 
 
-def test_postgres_value_that_cannot_convert_mid_copy_rolls_back(
+def test_postgres_value_that_cannot_convert_mid_copy_is_a_rejected_row(
     pg: psycopg.Connection[Any], pg_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A value the writer cannot convert mid-COPY is its row's fault, as in the DuckDB writer: that record is
+    rejected with its key and ``<column>: <message>``, the rest of the batch is written. (This test used to
+    expect WriteInterrupted, which rolled the whole batch back as if the connection had been lost; a lost
+    connection still is one: test_connection_lost_mid_batch_leaves_nothing.)"""
     monkeypatch.setattr(pg_module, "CHUNK", 2)  # the bad value is met after two chunks were sent
     writer = pg_writer(pg, pg_schema, validate=False)
     records = list(shipments(6))
     records[5] = msgspec.structs.replace(records[5], extra=object())  # no JSON for it
-    with pytest.raises(WriteInterrupted) as info:
-        writer.write(records)
-    assert info.value.committed.written == 0
-    assert pg.execute(f"SELECT count(*) FROM {pg_schema}.shipments").fetchone() == (0,)
+    result = writer.write(records)
+    assert result.written == 5
+    assert [(r.index, r.key) for r in result.rejected] == [(5, {"shipmentId": records[5].shipment_id})]
+    assert result.rejected[0].reason == "extra: Encoding objects of type object is unsupported"
+    assert pg.execute(f"SELECT count(*) FROM {pg_schema}.shipments").fetchone() == (5,)
     pg.commit()
-    assert writer.write(records[:5]).written == 5  # the connection is usable again
+    assert writer.write(records[:5]).written == 5  # the connection is usable again (a replay)
 
 
 class _Generated(msgspec.Struct, kw_only=True):

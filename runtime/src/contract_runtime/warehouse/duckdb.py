@@ -3,6 +3,8 @@
 table's STRUCT / LIST / MAP types by DuckDB. A STRUCT member a value leaves out (UNSET: msgspec writes no
 key for it, and the CAST refuses an object without one) is NULL: where the record type allows that, the
 JSON is decoded into the column's shape with every member defaulting to null and encoded again (in C).
+Durations and bytes inside a nested value are JSON text the CAST cannot read as INTERVAL / BLOB (ISO 8601
+``PT7200S``, base64): those leaves are cast to VARCHAR and converted in SQL (``_decoded``).
 
 Speed: columns are converted whole (UUIDs and decimals to text by msgspec in C; integers and decimals straight
 into the column's Arrow type; nested values to JSON by one ``encode_lines`` call, split into an Arrow array by
@@ -11,6 +13,7 @@ pyarrow) so no Python code runs per value."""
 from __future__ import annotations
 
 import contextlib
+import datetime
 import decimal
 import re
 import uuid
@@ -33,11 +36,15 @@ from contract_runtime.warehouse._base import (
     _Batch,
     _flat,
     _may_be_unset,
+    _off_minute,
     _struct_fields,
+    _to_utc,
+    exact_offsets,
     json_lines,
     per_value,
     plain,
     quote,
+    stamp_finder,
 )
 
 # DuckDB errors caused by the rows themselves, not by the connection or the SQL.
@@ -110,6 +117,88 @@ def _children(t: DuckDBPyType) -> list[DuckDBPyType]:
 
 def _has_struct(t: DuckDBPyType) -> bool:
     return t.id == "struct" or any(map(_has_struct, _children(t)))
+
+
+# Leaves whose JSON text (as msgspec writes it) DuckDB's CAST cannot read: a duration is ISO 8601 text
+# (``PT7200S``, ``-P1DT0.000005S``), bytes are base64. In a nested column they are cast to VARCHAR and
+# converted by ``_decoded``.
+_TEXT_LEAVES = ("interval", "blob")
+
+# A duration as msgspec writes it: an optional sign, whole days, seconds with up to 6 decimals. Stored as
+# microseconds only, as a top-level duration (an Arrow ``duration[us]``) is: the same INTERVAL either way. A
+# value beyond 2**63 microseconds (about 292,000 years) is refused (an overflow), as at the top level.
+_ISO_DURATION = r"-?P(\d+D)?(T\d+(\.\d{1,6})?S)?"
+_INTERVAL_SQL = (
+    "CASE WHEN regexp_full_match({x}, '" + _ISO_DURATION + "') THEN to_microseconds("
+    "(CASE WHEN starts_with({x}, '-') THEN -1 ELSE 1 END) * ("
+    r"coalesce(CAST(nullif(regexp_extract({x}, '(\d+)D', 1), '') AS BIGINT), 0) * 86400000000"
+    r" + coalesce(CAST(nullif(regexp_extract({x}, 'T(\d+)', 1), '') AS BIGINT), 0) * 1000000"
+    r" + CAST(rpad(regexp_extract({x}, '\.(\d+)', 1), 6, '0') AS BIGINT)))"
+    " ELSE CAST({x} AS INTERVAL) END"  # other text (validate=False): read as the CAST always read it
+)
+
+
+def _has_text_leaf(t: DuckDBPyType) -> bool:
+    return t.id in _TEXT_LEAVES or any(map(_has_text_leaf, _children(t)))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _staged_type(t: DuckDBPyType) -> str:
+    """The column's type with VARCHAR for each leaf in ``_TEXT_LEAVES``: what its JSON is cast to."""
+    if t.id in _TEXT_LEAVES:
+        return "VARCHAR"
+    if not _has_text_leaf(t):
+        return str(t)
+    if t.id == "struct":
+        members = [
+            f"{quote(name)} {_staged_type(child)}" for name, child in t.children if isinstance(child, DuckDBPyType)
+        ]
+        return f"STRUCT({', '.join(members)})"
+    if t.id == "list":
+        return f"{_staged_type(_children(t)[0])}[]"
+    if t.id == "array":
+        return f"{_staged_type(_children(t)[0])}[{dict(t.children)['size']}]"
+    if t.id == "map":
+        key, value = _children(t)
+        return f"MAP({_staged_type(key)}, {_staged_type(value)})"
+    return str(t)
+
+
+def _member(expr: str, name: str) -> str:
+    return f"struct_extract({expr}, {_literal(name)})"
+
+
+def _decoded(expr: str, t: DuckDBPyType, depth: int = 0) -> str:
+    """SQL that turns ``expr``, a value of ``_staged_type(t)``, into the value of ``t`` its JSON meant: text
+    leaves decoded (base64 -> BLOB, ISO 8601 -> INTERVAL) at any depth, NULL kept NULL, every other member
+    as it is. Vectorised by DuckDB: no Python per value."""
+    if t.id == "interval":
+        return _INTERVAL_SQL.replace("{x}", expr)
+    if t.id == "blob":
+        return f"from_base64({expr})"
+    if not _has_text_leaf(t):
+        return expr
+    if t.id == "struct":
+        members = [
+            f"{_literal(name)}: {_decoded(_member(expr, name), child, depth)}"
+            for name, child in t.children
+            if isinstance(child, DuckDBPyType)
+        ]
+        return f"CASE WHEN {expr} IS NULL THEN NULL ELSE {{{', '.join(members)}}} END"
+    var = f"__contract_{depth}"  # a lambda's parameter, one name per depth
+    if t.id in ("list", "array"):
+        return f"list_transform({expr}, lambda {var}: {_decoded(var, _children(t)[0], depth + 1)})"
+    if t.id == "map":
+        key, value = _children(t)
+        entry = (
+            f"{{'key': {_decoded(_member(var, 'key'), key, depth + 1)}, "
+            f"'value': {_decoded(_member(var, 'value'), value, depth + 1)}}}"
+        )
+        return f"map_from_entries(list_transform(map_entries({expr}), lambda {var}: {entry}))"
+    return expr
 
 
 def _complete_type(t: DuckDBPyType) -> Any:
@@ -204,6 +293,17 @@ def _integer_array(values: list[Any], kind: pa.DataType) -> pa.Array:
         return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
 
+def _instant_array(values: list[Any]) -> pa.Array:
+    """A TIMESTAMPTZ column. Arrow refuses a UTC offset that is not whole minutes (a historical zone's,
+    +00:53:28): such datetimes go in UTC, the same instant."""
+    try:
+        return pa.array(values)
+    except pa.ArrowInvalid:
+        if not any(isinstance(v, datetime.datetime) and _off_minute(v) for v in values):
+            raise
+        return pa.array([_to_utc(v) for v in values])
+
+
 def _json_array(values: list[Any], complete: _Completion | None = None) -> pa.Array:
     """``json_column`` straight into Arrow: one ``encode_lines`` call, split on newlines by pyarrow (JSON
     text holds no raw newline); ``null`` (None or UNSET) becomes NULL. No Python string per value.
@@ -228,6 +328,10 @@ class DuckDBWriter(BaseWriter[R]):
         self._types: dict[str, str] = {}
         # nested columns whose JSON may lack STRUCT members -> what fills them in
         self._complete: dict[str, _Completion] = {}
+        # nested columns holding durations or bytes -> (the type their JSON is cast to, the SQL that decodes it)
+        self._decode: dict[str, tuple[str, str]] = {}
+        # nested columns that may hold datetimes -> what keeps their offsets exact in JSON (``exact_offsets``)
+        self._exact: dict[str, ColumnConverter] = {}
         self._records: list[R] = []  # the input of the write() under way (for the keys of rejected rows)
 
     def _split(self) -> tuple[str, str]:
@@ -261,10 +365,15 @@ class DuckDBWriter(BaseWriter[R]):
         field_types = {f.name: t.type for f, t in zip(info, _struct_fields(self.record_type), strict=True)}
         attrs = dict(zip(self.columns, self._attrs, strict=True))
         nested = [c for c in self.columns if c in json and self._types[c] != "JSON"]
+        finders = {c: stamp_finder(field_types[attrs[c]]) for c in self.columns if c in json}
+        self._exact = {c: exact_offsets(find) for c, find in finders.items() if find is not None}
         self._complete = {}
+        self._decode = {}
         if nested:
             relation = self.connection.sql(f"SELECT {', '.join(map(quote, nested))} FROM {self._target()} LIMIT 0")
             for c, t in zip(nested, relation.types, strict=True):
+                if _has_text_leaf(t):
+                    self._decode[c] = (_staged_type(t), _decoded(quote(c), t))
                 # (a member name msgspec cannot rename to, with '"' or '\\': the CAST as it is)
                 if _may_leave_out(field_types[attrs[c]], t):
                     with contextlib.suppress(ValueError):
@@ -300,6 +409,8 @@ class DuckDBWriter(BaseWriter[R]):
     def _select(self, column: str) -> str:
         t = self._types[column]
         source = quote(column)
+        if column in self._decode:
+            return f"CAST(CAST({source} AS JSON) AS {self._decode[column][0]})"
         if t.startswith(_NESTED) or t.endswith("]"):
             return f"CAST(CAST({source} AS JSON) AS {t})" if t != "JSON" else f"CAST({source} AS JSON)"
         return f"CAST({source} AS {t})"
@@ -308,6 +419,13 @@ class DuckDBWriter(BaseWriter[R]):
         cols = list(self.columns)
         target = ", ".join(quote(c) for c in cols)
         select = ", ".join(self._select(c) for c in cols)
+        if self._decode:
+            # columns with durations or bytes: cast from JSON once, in a subquery, then decoded (the decoding
+            # reads a value several times)
+            select = ", ".join(
+                f"CAST({self._decode[c][1]} AS {self._types[c]})" if c in self._decode else quote(c) for c in cols
+            )
+            view = f"(SELECT {', '.join(f'{self._select(c)} AS {quote(c)}' for c in cols)} FROM {view})"
         sql = f"INSERT INTO {self._target()} ({target}) SELECT {select} FROM {view}"
         if self.key_columns and upsert:
             rest = [c for c in cols if c not in self.key_columns]
@@ -341,11 +459,15 @@ class DuckDBWriter(BaseWriter[R]):
     def _array(self, column: str, values: list[Any]) -> pa.Array:
         t = self._types[column]
         if column in self._json:
+            if column in self._exact:
+                values = self._exact[column](values)
             return _json_array(values, self._complete.get(column))
         if t.startswith("DECIMAL("):
             return _decimal_array(values, t)
         if t in _INTEGERS:
             return _integer_array(values, _INTEGERS[t])
+        if t == "TIMESTAMP WITH TIME ZONE":
+            return _instant_array(values)
         return pa.array(values)
 
     def _fails(self, column: str, values: list[Any]) -> bool:

@@ -6,19 +6,23 @@ UPDATE``. A lost connection rolls the transaction back on the server: no partial
 Speed: records are read and converted a chunk at a time while COPY streams, so the server parses and
 indexes one chunk while the client makes the next (the server is the slower side). Within a chunk each column
 is read and converted whole, in C (attrgetter, msgspec, dict lookups), into values psycopg's C dumpers take
-as they are (its UUID, aware-datetime and list dumpers are Python code, 1-3 microseconds a value)."""
+as they are (its UUID, aware-datetime and list dumpers are Python code, 1-3 microseconds a value).
+
+A value that cannot be converted or dumped (one msgspec cannot encode, one psycopg cannot adapt: only with
+``validate=False``) fails its row, as a value the server refuses does: the COPY is aborted and the batch
+bisected, and that record is rejected while the rest are written. A lost connection is not a row's fault."""
 
 from __future__ import annotations
 
 import datetime
 import operator
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import msgspec
 import psycopg
 from psycopg import sql
+from psycopg.adapt import PyFormat, Transformer
 
 from contract_runtime.warehouse._base import (
     BaseWriter,
@@ -34,6 +38,12 @@ from contract_runtime.warehouse._base import (
 
 # Errors caused by the rows (bad value, constraint): the batch is bisected to find them.
 ROW_ERRORS: tuple[type[Exception], ...] = (psycopg.errors.DataError, psycopg.errors.IntegrityError)
+# What converting a column (msgspec, the converters here) raises for a value it cannot take, and what dumping a
+# row raises (psycopg's adapters: ``cannot adapt type``, a NUL in a string, lists of mixed types). psycopg's
+# errors count only when raised by the client (no SQLSTATE): the server's are ROW_ERRORS or not a row's fault.
+_CONVERSION_ERRORS = (TypeError, ValueError, OverflowError, msgspec.EncodeError)
+_DUMP_ERRORS = (psycopg.ProgrammingError, psycopg.DataError, *_CONVERSION_ERRORS)
+_REFUSED: tuple[type[Exception], ...] = (*ROW_ERRORS, RowError)
 
 # Array element types whose JSON text (msgspec) is also their PostgreSQL array-literal element text. Enum
 # elements are written by value, like scalar enums (psycopg's own list dumper would write the member name).
@@ -140,10 +150,49 @@ class PostgresWriter(BaseWriter[R]):
             return text_column(_TEXT_TYPES[udt], super()._column_converter(column))
         return super()._column_converter(column)
 
-    def _rows(self, batch: _Batch) -> Iterator[tuple[Any, ...]]:
+    def _copy_rows(self, copy: psycopg.Copy, batch: _Batch) -> None:
+        """Convert the batch a chunk at a time and write its rows to ``copy``. A value that cannot be converted
+        or dumped is its row's fault: RowError (leaving the ``with`` block aborts the COPY), and the batch is
+        bisected down to the records that fail on their own."""
         records = batch.columns[0]  # _convert_in_load: the batch holds the records
+        write = copy.write_row
         for start in range(0, len(batch), CHUNK):
-            yield from zip(*self._columns(records[start : start + CHUNK]), strict=False)
+            chunk = records[start : start + CHUNK]
+            try:
+                columns = self._columns(chunk)
+            except _CONVERSION_ERRORS as exc:
+                raise RowError(self._unconvertible(chunk, exc)) from exc
+            row: tuple[Any, ...] = ()
+            try:
+                for row in zip(*columns, strict=False):
+                    write(row)
+            except _DUMP_ERRORS as exc:
+                if isinstance(exc, psycopg.Error) and exc.sqlstate is not None:
+                    raise  # the server's answer (a lost connection is OperationalError, never caught here)
+                raise RowError(self._undumpable(row, exc)) from exc
+
+    def _unconvertible(self, records: list[Any], exc: Exception) -> str:
+        """``<column>: <message>`` for the first column of ``records`` that cannot be converted (only on failure)."""
+        for column, attr, conv in zip(self.columns, self._attrs, self._converters, strict=False):
+            if conv is None:
+                continue
+            try:
+                conv(list(map(operator.attrgetter(attr), records)))
+            except _CONVERSION_ERRORS as error:
+                return f"{column}: {error}"
+        return str(exc)
+
+    def _undumpable(self, row: tuple[Any, ...], exc: Exception) -> str:
+        """``<column>: <message>`` for the first value of ``row`` psycopg cannot dump as COPY text."""
+        dumpers = Transformer(self.connection)
+        for column, value in zip(self.columns, row, strict=False):
+            if value is None:
+                continue
+            try:
+                dumpers.get_dumper(value, PyFormat.TEXT).dump(value)
+            except _DUMP_ERRORS as error:
+                return f"{column}: {error}"
+        return str(exc)
 
     def _statements(self) -> tuple[sql.Composed, sql.Composed, sql.Composed]:
         cols = [sql.Identifier(c) for c in self.columns]
@@ -175,13 +224,15 @@ class PostgresWriter(BaseWriter[R]):
             with con.cursor() as cur:
                 cur.execute(create)
                 with cur.copy(copy_sql) as copy:
-                    for row in self._rows(batch):
-                        copy.write_row(row)
+                    self._copy_rows(copy, batch)
                 cur.execute(upsert)
             if commit:
                 con.commit()
             else:
                 con.rollback()
+        except RowError:
+            con.rollback()
+            raise
         except ROW_ERRORS as exc:
             con.rollback()
             raise RowError(str(exc).splitlines()[0]) from exc
@@ -199,10 +250,9 @@ class PostgresWriter(BaseWriter[R]):
         con = self.connection
         try:
             with con.cursor() as cur, cur.copy(copy_sql) as copy:
-                for row in self._rows(batch):
-                    copy.write_row(row)
+                self._copy_rows(copy, batch)
             con.commit()
-        except ROW_ERRORS:
+        except _REFUSED:
             con.rollback()
             return False
         except BaseException:
