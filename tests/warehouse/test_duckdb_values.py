@@ -8,12 +8,9 @@ and imported, as a user's would be."""
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -23,12 +20,7 @@ import pytest
 from contract_runtime.warehouse import WriteInterrupted, writer_for
 from contract_runtime.warehouse.duckdb import DuckDBWriter
 
-from codegen.config import Config
-from codegen.emitters.python_models import PythonModelsEmitter, PythonOptions
-from codegen.emitters.python_warehouse import PythonWarehouseEmitter, WarehouseOptions
-from codegen.formatting import format_python
-from codegen.pipeline import compile_inputs
-from tests.python.conftest import write
+from tests.warehouse.generated import generated_modules
 
 PACKAGE = "gen_wh_values"
 
@@ -105,28 +97,10 @@ message Reading { optional uint64 value = 1; optional string unit = 2; }
 U64_MAX = 2**64 - 1
 
 
-def _load(folder: Path, module: str) -> ModuleType:
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-    return importlib.import_module(module)
-
-
 @pytest.fixture(scope="module")
 def gen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ModuleType]]:
-    root = tmp_path_factory.mktemp("wh_values")
-    contracts = root / "contracts"
-    contracts.mkdir()
-    (contracts / "acct.schema.json").write_text(json.dumps(ACCT), encoding="utf-8")
-    (contracts / "counters.proto").write_text(COUNTERS, encoding="utf-8")
-    compiled = compile_inputs(Config(inputs=(contracts,), output=root, proto_paths=(), emit=("python",)))
-    assert not compiled.diagnostics.has_errors, compiled.diagnostics
-    files = PythonModelsEmitter().generate(compiled.contracts, PythonOptions(package=PACKAGE))
-    files += PythonWarehouseEmitter().generate(compiled.contracts, WarehouseOptions(package=PACKAGE))
-    folder = write(format_python(files), root / "out")
-    names = ("acct", "acct_warehouse", "counters", "counters_warehouse")
-    yield {n: _load(folder, f"{PACKAGE}.{n}") for n in names}
-    for n in [m for m in sys.modules if m == PACKAGE or m.startswith(f"{PACKAGE}.")]:
-        del sys.modules[n]
+    sources = {"acct.schema.json": json.dumps(ACCT), "counters.proto": COUNTERS}
+    yield from generated_modules(tmp_path_factory.mktemp("wh_values"), sources, PACKAGE)
 
 
 def _id(i: int) -> uuid.UUID:

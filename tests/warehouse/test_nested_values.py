@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import importlib
 import json
-import sys
 import uuid
 import zoneinfo
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -35,13 +32,8 @@ import pytest
 from contract_runtime.warehouse import BaseWriter, WarehouseTable, WriteInterrupted, table_writer, writer_for
 from contract_runtime.warehouse._base import exact_offsets, stamp_finder
 
-from codegen.config import Config
-from codegen.emitters.python_models import PythonModelsEmitter, PythonOptions
-from codegen.emitters.python_warehouse import PythonWarehouseEmitter, WarehouseOptions
-from codegen.formatting import format_python
-from codegen.pipeline import compile_inputs
-from tests.python.conftest import write
 from tests.warehouse.fixtures import PG_DSN
+from tests.warehouse.generated import generated_modules
 
 PACKAGE = "gen_wh_nested"
 SCHEMA = "nested_values"  # the generated table's schema; PostgreSQL tests rename it per test
@@ -112,39 +104,9 @@ REFS = [uuid.UUID(int=0), uuid.UUID(int=2**128 - 1), uuid.UUID("a0b1c2d3-e4f5-4a
 N = 7
 
 
-def _load(folder: Path, module: str) -> ModuleType:
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-    return importlib.import_module(module)
-
-
 @pytest.fixture(scope="module")
 def gen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ModuleType]]:
-    root = tmp_path_factory.mktemp("wh_nested")
-    contracts = root / "contracts"
-    contracts.mkdir()
-    (contracts / "vals.schema.json").write_text(json.dumps(VALS), encoding="utf-8")
-    compiled = compile_inputs(Config(inputs=(contracts,), output=root, proto_paths=(), emit=("python",)))
-    assert not compiled.diagnostics.has_errors, compiled.diagnostics
-    files = PythonModelsEmitter().generate(compiled.contracts, PythonOptions(package=PACKAGE))
-    files += PythonWarehouseEmitter().generate(compiled.contracts, WarehouseOptions(package=PACKAGE))
-    folder = write(format_python(files), root / "out")
-    yield {n: _load(folder, f"{PACKAGE}.{n}") for n in ("vals", "vals_warehouse")}
-    for n in [m for m in sys.modules if m == PACKAGE or m.startswith(f"{PACKAGE}.")]:
-        del sys.modules[n]
-
-
-@pytest.fixture
-def nested_schema() -> Iterator[str]:
-    """A schema of our own in the real PostgreSQL server, dropped after the test."""
-    name = f"nested_{uuid.uuid4().hex[:12]}"
-    admin = psycopg.connect(PG_DSN, autocommit=True)
-    try:
-        yield name
-    finally:
-        admin.execute("SET lock_timeout = '20s'")
-        admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-        admin.close()
+    yield from generated_modules(tmp_path_factory.mktemp("wh_nested"), {"vals.schema.json": json.dumps(VALS)}, PACKAGE)
 
 
 def _leaves(i: int) -> dict[str, Any]:
@@ -347,34 +309,34 @@ def _pg_writer(gen: dict[str, ModuleType], con: psycopg.Connection[Any], schema:
     return table_writer(con, gen["vals"].Vals, mine, **kw)
 
 
-def test_postgres_nested_values_round_trip_exactly(gen: dict[str, ModuleType], nested_schema: str) -> None:
+def test_postgres_nested_values_round_trip_exactly(gen: dict[str, ModuleType], pg_schema: str) -> None:
     """Nested records and maps are JSONB holding the contract's JSON: a duration is its ISO 8601 text, bytes
     their base64 text, a datetime RFC 3339 text; decoded as the contract decodes it, each is the record's
     value. Lists of scalars are native arrays (INTERVAL[], BYTEA[], ...)."""
     records = _records(gen["vals"])
     with psycopg.connect(PG_DSN) as con:
-        writer = _pg_writer(gen, con, nested_schema)
+        writer = _pg_writer(gen, con, pg_schema)
         result = writer.write(records)
         assert (result.written, result.rejected) == (len(records), [])
-        back = _read_back(gen["vals"], writer, con.execute(f"SELECT * FROM {nested_schema}.vals ORDER BY id"))
+        back = _read_back(gen["vals"], writer, con.execute(f"SELECT * FROM {pg_schema}.vals ORDER BY id"))
         assert back == records
         stored = con.execute(
             f"SELECT rec->>'dur', rec->>'blob', dur_map->>'k', blob_list[1], dur_list[1], pg_typeof(rec)::text"
-            f" FROM {nested_schema}.vals WHERE id = 0"
+            f" FROM {pg_schema}.vals WHERE id = 0"
         ).fetchone()
         assert stored == ("PT7200S", "bm90", "PT7200S", b"not", datetime.timedelta(hours=2), "jsonb")
         # a zone offset with seconds is written as UTC (msgspec would drop the seconds, moving the instant)
-        assert con.execute(f"SELECT rec->>'at', at_list[1] FROM {nested_schema}.vals WHERE id = 1").fetchone() == (
+        assert con.execute(f"SELECT rec->>'at', at_list[1] FROM {pg_schema}.vals WHERE id = 1").fetchone() == (
             "1889-12-31T23:06:32Z",
             STAMPS[1],
         )
         assert writer.write(_records(gen["vals"], shift=2)).rejected == []  # the upsert path
-        back = _read_back(gen["vals"], writer, con.execute(f"SELECT * FROM {nested_schema}.vals ORDER BY id"))
+        back = _read_back(gen["vals"], writer, con.execute(f"SELECT * FROM {pg_schema}.vals ORDER BY id"))
         assert back == _records(gen["vals"], shift=2)
 
 
 def test_postgres_values_it_cannot_convert_or_dump_are_rejected_rows(
-    gen: dict[str, ModuleType], nested_schema: str
+    gen: dict[str, ModuleType], pg_schema: str
 ) -> None:
     """As in the DuckDB writer: a value that cannot be converted (no JSON for it) or dumped (psycopg cannot
     adapt it, a NUL in text) rejects its row with the record's key and ``<column>: <message>``, like a value
@@ -392,7 +354,7 @@ def test_postgres_values_it_cannot_convert_or_dump_are_rejected_rows(
         good[2],
     ]
     with psycopg.connect(PG_DSN) as con:
-        writer = _pg_writer(gen, con, nested_schema, validate=False)
+        writer = _pg_writer(gen, con, pg_schema, validate=False)
         for attempt in ("append", "upsert"):
             result = writer.write(records)
             assert result.written == 3, attempt
@@ -409,12 +371,12 @@ def test_postgres_values_it_cannot_convert_or_dump_are_rejected_rows(
             assert reasons[2] == "note: PostgreSQL text fields cannot contain NUL (0x00) bytes"
             assert reasons[3].startswith("invalid input syntax for type uuid")
             assert reasons[4].startswith("dur_list: cannot dump lists of mixed types")
-            assert con.execute(f"SELECT id FROM {nested_schema}.vals ORDER BY id").fetchall() == [(0,), (1,), (2,)]
+            assert con.execute(f"SELECT id FROM {pg_schema}.vals ORDER BY id").fetchall() == [(0,), (1,), (2,)]
 
 
-def test_postgres_a_lost_connection_is_still_an_interruption(gen: dict[str, ModuleType], nested_schema: str) -> None:
+def test_postgres_a_lost_connection_is_still_an_interruption(gen: dict[str, ModuleType], pg_schema: str) -> None:
     con = psycopg.connect(PG_DSN)
-    writer = _pg_writer(gen, con, nested_schema)
+    writer = _pg_writer(gen, con, pg_schema)
     writer.ensure_table()
     con.close()
     with pytest.raises(WriteInterrupted) as info:
