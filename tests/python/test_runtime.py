@@ -9,6 +9,8 @@ import typing
 import contract_runtime as cr
 import msgspec
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from codegen.constraints import RUNTIME_FORMATS, python_pattern
 
@@ -161,6 +163,13 @@ def test_compiler_and_runtime_spell_patterns_alike(pattern: str) -> None:
     assert python_pattern(pattern) == ecma_pattern(pattern)
     assert python_pattern("^[A-Z]{3}$") == r"^[A-Z]{3}\Z"
     assert re.search(python_pattern("^[A-Z]{3}$"), "ABC") and not re.search(python_pattern("^[A-Z]{3}$"), "ABC\n")
+
+
+@given(st.text(alphabet="\\$[]^dwDWsbZa-(|)", max_size=16))
+def test_compiler_and_runtime_spell_any_pattern_alike(pattern: str) -> None:
+    from contract_runtime._rules import ecma_pattern
+
+    assert python_pattern(pattern) == ecma_pattern(pattern)
 
 
 @pytest.mark.parametrize(
