@@ -392,6 +392,7 @@ class BaseWriter(Generic[R]):
         if len(self.key_columns) != len(self.key_fields):
             raise ValueError(f"key fields {self.key_fields} are not all fields of {record_type.__name__}")
         self._ready = False
+        self._input: list[R] = []  # the write() under way: rejected rows report their keys from it
         self._json: set[str] = set()
         self._converters: list[ColumnConverter | None] = []
 
@@ -445,16 +446,20 @@ class BaseWriter(Generic[R]):
         if not self._ready:
             self.ensure_table()
         result = WriteResult()
-        batch = self._encode(list(records), result)
-        for start in range(0, len(batch), self.batch_size):
-            part = batch.slice(start, start + self.batch_size)
-            try:
-                self._write_batch(part, result)
-            except RowError:
-                raise
-            except Exception as exc:
-                raise WriteInterrupted(f"batch of {len(part)} rows rolled back: {exc}", result) from exc
-        return result
+        self._input = list(records)
+        try:
+            batch = self._encode(self._input, result)
+            for start in range(0, len(batch), self.batch_size):
+                part = batch.slice(start, start + self.batch_size)
+                try:
+                    self._write_batch(part, result)
+                except RowError:
+                    raise
+                except Exception as exc:
+                    raise WriteInterrupted(f"batch of {len(part)} rows rolled back: {exc}", result) from exc
+            return result
+        finally:
+            self._input = []
 
     def _encode(self, records: list[R], result: WriteResult) -> _Batch:
         """The valid records, the last per key, as a batch (see ``_Batch.columns``)."""
@@ -531,8 +536,9 @@ class BaseWriter(Generic[R]):
         return self._find_rejected(batch, positions[:mid]) + self._find_rejected(batch, positions[mid:])
 
     def _key_at(self, batch: _Batch, pos: int) -> dict[str, Any]:
-        keys = self._key_columns(batch.take([pos]))
-        return {self.columns[c]: plain(values[0]) for c, values in zip(self.key_columns, keys, strict=True)}
+        """The key of a row the warehouse refused, from the record itself, as contract validation reports it
+        (the batch may hold a key converted for the driver: a UUID as text)."""
+        return self._key_of(self._input[batch.index[pos]])
 
 
 def _last_positions(key_columns: list[list[Any]]) -> dict[Any, int]:

@@ -17,7 +17,6 @@ import datetime
 import decimal
 import re
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 import duckdb
@@ -32,7 +31,6 @@ from contract_runtime.warehouse._base import (
     ColumnConverter,
     R,
     RowError,
-    WriteResult,
     _Batch,
     _flat,
     _may_be_unset,
@@ -332,7 +330,6 @@ class DuckDBWriter(BaseWriter[R]):
         self._decode: dict[str, tuple[str, str]] = {}
         # nested columns that may hold datetimes -> what keeps their offsets exact in JSON (``exact_offsets``)
         self._exact: dict[str, ColumnConverter] = {}
-        self._records: list[R] = []  # the input of the write() under way (for the keys of rejected rows)
 
     def _split(self) -> tuple[str, str]:
         schema, _, name = self.table.rpartition(".")
@@ -382,21 +379,6 @@ class DuckDBWriter(BaseWriter[R]):
 
     def _scalar_converter(self, column: str) -> Any:
         return _uuid_text if self._types.get(column) == "UUID" else super()._scalar_converter(column)
-
-    def _encode(self, records: list[R], result: WriteResult) -> _Batch:
-        self._records = records
-        return super()._encode(records, result)
-
-    def write(self, records: Iterable[R]) -> WriteResult:
-        try:
-            return super().write(records)
-        finally:
-            self._records = []
-
-    def _key_at(self, batch: _Batch, pos: int) -> dict[str, Any]:
-        """The key of a row the warehouse refused, from the record as contract validation reports it (the
-        batch holds UUID keys as text)."""
-        return self._key_of(self._records[batch.index[pos]])
 
     def _column_converter(self, column: str) -> ColumnConverter | None:
         t = self._types.get(column, "")

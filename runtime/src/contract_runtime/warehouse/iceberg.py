@@ -325,6 +325,42 @@ def _null_path(array: Any, kind: Any, path: str) -> str | None:
     return None
 
 
+# 0001-01-01T00:00Z in microseconds: an earlier instant (year 1 at a positive offset) is stored, but neither
+# Python nor pyarrow can read it back as a datetime (each later upsert of its key would fail).
+_FIRST_INSTANT = -62_135_596_800_000_000
+
+
+def _early_path(array: Any, kind: Any, path: str) -> str | None:
+    """The first timestamp under ``array`` before 0001-01-01T00:00Z (vectorized: no Python call per value)."""
+    if pa.types.is_timestamp(kind):
+        early = pc.less(array.cast(pa.int64()), _FIRST_INSTANT)
+        return path if pc.any(early).as_py() else None
+    if pa.types.is_struct(kind):
+        for i, child in enumerate(array.flatten()):
+            found = _early_path(child, kind.field(i).type, f"{path}.{kind.field(i).name}")
+            if found:
+                return found
+    elif pa.types.is_map(kind):
+        return _early_path(array.keys, kind.key_type, f"{path}.key") or _early_path(
+            array.items, kind.item_type, f"{path}.value"
+        )
+    elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _early_path(array.flatten(), kind.value_type, f"{path}.element")
+    return None
+
+
+def _has_timestamp(kind: Any) -> bool:
+    if pa.types.is_timestamp(kind):
+        return True
+    if pa.types.is_struct(kind):
+        return any(_has_timestamp(kind.field(i).type) for i in range(kind.num_fields))
+    if pa.types.is_map(kind):
+        return _has_timestamp(kind.key_type) or _has_timestamp(kind.item_type)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _has_timestamp(kind.value_type)
+    return False
+
+
 # pyiceberg's predicates are pydantic models: mypy reads the model's fields, not their documented signature.
 def _in(column: str, values: list[Any]) -> BooleanExpression:
     return cast(BooleanExpression, cast(Any, In)(column, values))
@@ -360,6 +396,7 @@ class IcebergWriter(BaseWriter[R]):
         self.partition_by = [by_wire.get(p, p) for p in partition_by]
         self.iceberg_table: Table | None = None
         self._arrow_fields: list[Any] = []
+        self._stamped: list[bool] = []  # per column: whether its type holds timestamps
 
     def partition_spec(self) -> PartitionSpec:
         """Identity partitions; a timestamp is partitioned by day."""
@@ -394,6 +431,7 @@ class IcebergWriter(BaseWriter[R]):
         self.iceberg_table = table
         arrow = schema_to_pyarrow(table.schema())
         self._arrow_fields = [arrow.field(c) for c in self.columns]
+        self._stamped = [_has_timestamp(f.type) for f in self._arrow_fields]
         return set()
 
     def _missing(self, schema: Schema) -> list[str]:
@@ -437,7 +475,7 @@ class IcebergWriter(BaseWriter[R]):
         """The batch as an Arrow table of the Iceberg table's types; RowError for a value it cannot hold."""
         self._table()
         arrays = []
-        for field, values in zip(self._arrow_fields, batch.columns, strict=True):
+        for field, stamped, values in zip(self._arrow_fields, self._stamped, batch.columns, strict=True):
             try:
                 array = pa.array(values, type=field.type)
             except _VALUE_ERRORS as exc:
@@ -447,6 +485,9 @@ class IcebergWriter(BaseWriter[R]):
             path = _null_path(array, field.type, field.name)
             if path:
                 raise RowError(f"{path}: null in a required field")
+            path = _early_path(array, field.type, field.name) if stamped else None
+            if path:
+                raise RowError(f"{path}: timestamp before 0001-01-01T00:00:00Z")
             arrays.append(array)
         return pa.Table.from_arrays(arrays, schema=pa.schema(self._arrow_fields))
 
@@ -505,6 +546,10 @@ class IcebergWriter(BaseWriter[R]):
 def _differ(a: Any, b: Any) -> Any:
     """Row-wise a != b, with null equal to null (nested values compared in Python: Arrow cannot)."""
     a, b = a.combine_chunks(), b.combine_chunks()
+    if pa.types.is_list(a.type) or pa.types.is_large_list(a.type) or pa.types.is_map(a.type):
+        # pyiceberg stores a null list or map column as an empty one: equal, or every replay rewrites it
+        pairs = zip(a.to_pylist(), b.to_pylist(), strict=True)
+        return pa.array([(x or None) != (y or None) for x, y in pairs], pa.bool_())
     if pa.types.is_nested(a.type):
         return pa.array([x != y for x, y in zip(a.to_pylist(), b.to_pylist(), strict=True)], pa.bool_())
     same = pc.or_(pc.fill_null(pc.equal(a, b), False), pc.and_(a.is_null(), b.is_null()))
