@@ -155,7 +155,7 @@ def generate(
     settings = writer.settings_digest(_settings(cfg))
     found_diags = Diagnostics()
     found = pipeline.expand_inputs(cfg.inputs, found_diags)
-    lock_ok = cfg.lock is None or cfg.lock.is_file()
+    lock_ok = not cfg.gate or cfg.lock is None or cfg.lock.is_file()
     if not force and found and lock_ok and writer.is_fresh(cfg.output, settings, found):
         if not quiet:
             click.echo(f"{len(found)} input files unchanged; {display_path(cfg.output)} is up to date", err=True)
@@ -171,30 +171,40 @@ def generate(
         previous = _version_gate(cfg, compiled.contracts)
         files = pipeline.render(compiled.contracts, cfg, progress, previous)
         writer.write_tree(cfg.output, files, writer.make_stamp(settings, found, compiled.files_read))
-        versioning.record(cfg.lock, compiled.contracts)
+        if cfg.gate:
+            versioning.record(cfg.lock, compiled.contracts)
     except ContractError as exc:
         _end_progress(progress)
         _fail([*compiled.diagnostics.items, *exc.diagnostics])
     _end_progress(progress)
     _print_diagnostics(compiled.diagnostics.warnings())
     if not quiet:
-        click.echo(f"{len(compiled.contracts)} contracts -> {len(files)} files in {display_path(cfg.output)}", err=True)
+        done = f"{counted(len(compiled.contracts), 'contract')} -> {counted(len(files), 'file')}"
+        click.echo(f"{done} in {display_path(cfg.output)}", err=True)
 
 
 def _version_gate(cfg: Config, contracts: Sequence[ir.Contract]) -> list[ir.Contract] | None:
     """Print version findings; a breaking change without a major bump stops the run (exit 2).
-    Returns what the lock records (read once: the docs' changelog uses it too)."""
+    Returns what the lock records (read once: the docs' changelog uses it too, also under --no-lock)."""
     from codegen import versioning
     from codegen.compat.policy import from_config
 
+    if not cfg.gate:
+        try:
+            return versioning.read(cfg.lock)
+        except ContractError as exc:  # the check is off: an unreadable lock only costs the changelog
+            for d in exc.diagnostics:
+                click.echo(f"{d.format()} (--no-lock: the docs' changelog is left out)", err=True)
+            return None
     previous = versioning.read(cfg.lock)
-    findings = versioning.version_findings(previous, contracts, from_config(cfg)) if previous else []
+    policy = from_config(cfg)
+    findings = versioning.version_findings(previous, contracts, policy, whole=not cfg.inputs_given) if previous else []
     for f in findings:
         click.echo(f.format(), err=True)
     errors = [f for f in findings if f.is_error]
     if errors:
         click.echo(
-            f"{counted(len(errors), 'version error')} against {display_path(cfg.lock or '')}; "
+            f"{counted(len(errors), 'error')} from the version check against {display_path(cfg.lock or '')}; "
             "nothing written (see docs/breaking-changes.md)",
             err=True,
         )
@@ -208,12 +218,13 @@ def _settings(cfg: Config) -> dict[str, object]:
         "emit": list(cfg.emit),
         "options": cfg.emitter_options,
         "proto_paths": [display_path(p) for p in cfg.proto_paths],
-        "lock": display_path(cfg.lock) if cfg.lock else None,  # a run without the version gate is no proof
+        "lock": display_path(cfg.lock) if cfg.lock and cfg.gate else None,  # a run without the gate is no proof
         # What the version gate lets pass: a changed [breaking] section is judged (and checked) again.
         "breaking": {
             "except": list(cfg.breaking_except),
             "ignore": [display_path(p) for p in cfg.breaking_ignore],
             "ignore_only": {r: [display_path(p) for p in ps] for r, ps in sorted(cfg.breaking_ignore_only.items())},
+            "retired": sorted(cfg.breaking_retired),
         },
     }
 
@@ -240,15 +251,15 @@ def check(
         _fail(compiled.diagnostics.items)
     try:
         previous = _version_gate(cfg, compiled.contracts)
-        lock_current = versioning.lock_is_current(cfg.lock, previous, compiled.contracts)
+        unrecorded = versioning.unrecorded(cfg.lock, previous, compiled.contracts) if cfg.gate else []
         files = pipeline.render(compiled.contracts, cfg, previous=previous)
     except ContractError as exc:
         _fail([*compiled.diagnostics.items, *exc.diagnostics])
     drift = writer.compare(cfg.output, files)
     _print_diagnostics(compiled.diagnostics.warnings())
-    if not lock_current:
-        click.echo(f"stale: {display_path(cfg.lock or '')} does not record these contract versions", err=True)
-    if drift.clean and lock_current:
+    if unrecorded:
+        click.echo(f"stale: {display_path(cfg.lock or '')} does not record {', '.join(unrecorded)}", err=True)
+    if drift.clean and not unrecorded:
         click.echo(f"{display_path(cfg.output)} is up to date ({len(files)} files)", err=True)
         return
     for label, paths in (("changed", drift.changed), ("missing", drift.added), ("no longer generated", drift.removed)):
@@ -337,7 +348,7 @@ def package(
     from codegen import pipeline, writer
     from codegen.package_build import BuildError, build_distributions
 
-    cfg = _config(inputs, output or "build/contract-packages", proto_paths, ("package",), config_file)
+    cfg = _config(inputs, output or "build/contract-packages", proto_paths, ("package",), config_file, not no_lock)
     if prefix is not None:
         opts = dict(cfg.emitter_options.get("package", {}), prefix=prefix)
         cfg = replace(cfg, emitter_options={**cfg.emitter_options, "package": opts})
@@ -345,7 +356,10 @@ def package(
     if compiled.diagnostics.has_errors:
         _fail(compiled.diagnostics.items)
     try:
-        files = pipeline.render(compiled.contracts, cfg)
+        # The version gate as `generate` runs it: a package is how a breaking change would ship. The lock
+        # is left as it is; `generate` records it.
+        previous = _version_gate(cfg, compiled.contracts)
+        files = pipeline.render(compiled.contracts, cfg, previous=previous)
         stamp = writer.make_stamp(writer.settings_digest(_settings(cfg)), compiled.inputs, compiled.files_read)
         writer.write_tree(cfg.output, files, stamp)
     except ContractError as exc:

@@ -165,7 +165,7 @@ def breaking(
     click.echo(
         f"{counted(len(current.contracts), 'contract')} checked against {against}: "
         f"{counted(errors, 'breaking change')}, {counted(warnings, 'warning')}"
-        + (f" ({left_out} more not reported: [breaking] except/ignore)" if left_out else ""),
+        + (f" ({left_out} more not reported: [breaking] except/ignore/retired)" if left_out else ""),
         err=True,
     )
     if errors:

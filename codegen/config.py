@@ -27,6 +27,7 @@ class BreakingSpec(msgspec.Struct, forbid_unknown_fields=True, rename="kebab"):
     except_: list[str] = msgspec.field(default_factory=list, name="except")  # rule IDs or categories
     ignore: list[str] = []  # files or folders
     ignore_only: dict[str, list[str]] = {}  # rule ID or category -> files or folders
+    retired: list[str] = []  # contract names deleted on purpose: their absence is no CONTRACT_NO_DELETE
 
 
 class ConfigSpec(msgspec.Struct, forbid_unknown_fields=True, rename="kebab"):
@@ -48,11 +49,16 @@ class Config(msgspec.Struct, frozen=True):
     emit: tuple[str, ...]
     emitter_options: dict[str, dict[str, object]] = msgspec.field(default_factory=dict)
     source: str | None = None  # the file the configuration came from
-    lock: Path | None = None  # contracts.lock.json; None: no version check
+    lock: Path | None = None  # contracts.lock.json; None: none configured
+    gate: bool = True  # the version check against the lock (False: --no-lock; the docs' changelog still reads it)
     # [breaking]: rule IDs or categories never reported; paths not reported; rule -> paths not reported
     breaking_except: tuple[str, ...] = ()
     breaking_ignore: tuple[Path, ...] = ()
     breaking_ignore_only: dict[str, tuple[Path, ...]] = msgspec.field(default_factory=dict)
+    breaking_retired: tuple[str, ...] = ()
+    # True when the command line named the inputs: a subset, so a contract missing from them is not deleted
+    inputs_given: bool = False
+    emit_given: bool = False  # --emit on the command line: an unknown name is blamed there, not on the file
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, object]] | None:
@@ -132,8 +138,12 @@ def load_config(
         emit=tuple(emit) if emit else tuple(spec.emit),
         emitter_options=spec.emitters,
         source=source,
-        lock=rel(spec.lock) if lock and spec.lock else None,
+        lock=rel(spec.lock) if spec.lock else None,
+        gate=lock and bool(spec.lock),
         breaking_except=tuple(spec.breaking.except_),
         breaking_ignore=tuple(rel(p) for p in spec.breaking.ignore),
         breaking_ignore_only={k: tuple(rel(p) for p in v) for k, v in spec.breaking.ignore_only.items()},
+        breaking_retired=tuple(spec.breaking.retired),
+        inputs_given=bool(inputs),
+        emit_given=bool(emit),
     )

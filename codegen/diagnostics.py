@@ -60,6 +60,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "W002": (Severity.WARNING, "field or record has no description"),
     "W003": (Severity.WARNING, "contract has no owner"),
     "W004": (Severity.WARNING, "contract declares no output port"),
+    "W005": (Severity.WARNING, "stream subject names a major version above the contract's"),
     "W010": (Severity.WARNING, "unknown JSON Schema format (compiled as a plain string)"),
     "W011": (Severity.WARNING, "unknown JSON Schema keyword (ignored; custom keywords start with x-)"),
     "W012": (Severity.WARNING, "enum value the keywords beside the enum reject (left out of the enum)"),

@@ -214,6 +214,12 @@ def versioned_subject(subject: str, major: int) -> str:
     return f"{base}.v{major}"
 
 
+def versioned_table_name(table: str, major: int) -> str:
+    """Major versions past 1 land in a new table (``orders_v2``): a breaking change never alters in place.
+    Applied where a table is named (SQL, writers, docs), not in the IR: locks hold the name as declared."""
+    return table if major <= 1 else f"{table}_v{major}"
+
+
 def resolve_ports(
     meta: ContractMeta, root: str, records: tuple[ir.Record, ...], location: Location, diags: Diagnostics
 ) -> tuple[ir.Port, ...]:
@@ -247,10 +253,22 @@ def resolve_ports(
                 message = f"port {spec.name!r}: {kind} field {n!r} is not a field of {record.name}"
                 diags.report(location, "E032", message)
         if spec.stream is not None:
+            major = major_version(meta.version)
+            subject = versioned_subject(spec.stream.subject, major)
+            token = _SUBJECT_VERSION.search(spec.stream.subject)
+            bad_version = any(d.code == "E031" and d.location == location for d in diags.items)  # now 0.0.0
+            if token is not None and int(token.group()[2:]) > major and not bad_version:
+                # A lower token is what a major bump leaves behind (rewritten on purpose); a higher one is
+                # a subject written ahead of the version, which would publish somewhere else than it says.
+                message = (
+                    f"port {spec.name!r}: subject {spec.stream.subject!r} names major {token.group()[2:]}, "
+                    f"above version {meta.version}: it publishes on {subject!r}"
+                )
+                diags.report(location, "W005", message)
             ports.append(
                 ir.StreamPort(
                     name=spec.name,
-                    subject=versioned_subject(spec.stream.subject, major_version(meta.version)),
+                    subject=subject,
                     record=record_id,
                     key_fields=tuple(spec.stream.key_fields),
                     location=location,

@@ -141,10 +141,11 @@ def render(
     emitters = registry()
     problems: list[Diagnostic] = []
     where = Location(config.source or "command line")
+    emit_where = Location("command line") if config.emit_given else where
     for name in config.emit:
         if name not in emitters:
             problems.append(
-                Diagnostic(where, "E050", f"unknown emitter {name!r}; known: {', '.join(sorted(emitters))}")
+                Diagnostic(emit_where, "E050", f"unknown emitter {name!r}; known: {', '.join(sorted(emitters))}")
             )
     for name in config.emitter_options:
         if name not in emitters:

@@ -33,11 +33,15 @@ def read(lock: Path | None) -> list[ir.Contract] | None:
 
 
 def version_findings(
-    previous: Sequence[ir.Contract] | None, contracts: Sequence[ir.Contract], policy: Policy | None = None
+    previous: Sequence[ir.Contract] | None,
+    contracts: Sequence[ir.Contract],
+    policy: Policy | None = None,
+    whole: bool = False,
 ) -> list[Finding]:
-    """Breaking changes without a major bump (errors), changes without any bump (warnings); ``policy``:
-    the project's [breaking] except/ignore, which the version check honours like `breaking` does."""
-    return [] if previous is None else check_versions(list(previous), list(contracts), policy)
+    """Breaking changes without a major bump (errors), changes without any bump (warnings), and with
+    ``whole`` (the project's own inputs were compiled) contracts deleted; ``policy``: the project's
+    [breaking] except/ignore/retired, which the version check honours like `breaking` does."""
+    return [] if previous is None else check_versions(list(previous), list(contracts), policy, whole)
 
 
 def record(lock: Path | None, contracts: Sequence[ir.Contract]) -> None:
@@ -45,13 +49,16 @@ def record(lock: Path | None, contracts: Sequence[ir.Contract]) -> None:
         write_lock(contracts, lock)
 
 
-def lock_is_current(
+def unrecorded(
     lock: Path | None, previous: Sequence[ir.Contract] | None, contracts: Sequence[ir.Contract]
-) -> bool:
-    """True when the lock holds exactly these contracts at these versions (what `generate` would record)."""
+) -> list[str]:
+    """The contract versions (``orders 1.3.0``) that `generate` would record and the lock does not hold as
+    they are; empty when the lock is current."""
     if lock is None:
-        return True
-    if previous is None:
-        return not contracts
-    locked = {(c.name, c.version): fingerprint(c) for c in previous}
-    return all(locked.get((c.name, c.version)) == fingerprint(c) for c in contracts)
+        return []
+    locked = {(c.name, c.version): fingerprint(c) for c in previous or ()}
+    return [
+        f"{c.name} {c.version}" + (" as changed" if (c.name, c.version) in locked else "")
+        for c in contracts
+        if locked.get((c.name, c.version)) != fingerprint(c)
+    ]

@@ -254,12 +254,40 @@ def test_lint_reports_documentation_gaps(project: Path) -> None:
         assert f" {code} " in result.stderr, code
 
 
+def test_a_subject_ahead_of_the_version_is_a_warning(project: Path) -> None:
+    """A subject's .v<N> is the contract's major: one written ahead of the version (v2 at 1.4.0) would
+    publish elsewhere than it says. A lower one is what a major bump leaves, rewritten without a word."""
+    doc = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Bare",
+        "x-contract": {
+            "name": "bare",
+            "version": "1.4.0",
+            "ports": [
+                {"name": "ahead", "stream": {"subject": "bare.events.v2"}},
+                {"name": "behind", "stream": {"subject": "bare.history.v0"}},
+            ],
+        },
+        "type": "object",
+        "properties": {"x": {"type": "string"}},
+    }
+    (project / "contracts" / "bare.schema.json").write_text(json.dumps(doc, indent=2))
+    result = run("lint")
+    assert result.exit_code == 0, result.output
+    assert (
+        "W005 port 'ahead': subject 'bare.events.v2' names major 2, above version 1.4.0: it publishes on "
+        "'bare.events.v1'" in result.stderr
+    ), result.stderr
+    assert result.stderr.count("W005") == 1
+
+
 # Codes a golden case cannot show (cases compile a whole folder with no arguments), each with the test that does.
 CODES_SHOWN_ELSEWHERE = {
     "E003": "test_unknown_input_kind_is_an_error",
     "W002": "test_lint_reports_documentation_gaps",
     "W003": "test_lint_reports_documentation_gaps",
     "W004": "test_lint_reports_documentation_gaps",
+    "W005": "test_a_subject_ahead_of_the_version_is_a_warning",
     "W020": "tests/compat/test_cli_breaking.py::test_plain_json_schemas_compare_what_the_ir_holds",
 }
 

@@ -88,11 +88,12 @@ def _enums(check: Check, moved: bool) -> None:
 
 
 def forward(previous: ir.Contract, current: ir.Contract) -> list[Finding]:
-    """``backward`` swapped: old readers on current data. Places flip: a 'deletion' is an addition."""
+    """``backward`` swapped: old readers on current data. Places flip: a 'deletion' is an addition, which the
+    prefix says (the message reads the versions swapped: 'removed' where the current version added)."""
     swapped = backward(current, previous, metadata=False)
+    prefix = f"forward ({current.version} read as the older version, {previous.version} as the newer): "
     return [
-        replace(f, contract=current.name, in_previous=not f.in_previous, message=f"forward: {f.message}")
-        for f in swapped
+        replace(f, contract=current.name, in_previous=not f.in_previous, message=prefix + f.message) for f in swapped
     ]
 
 
@@ -123,21 +124,30 @@ def check(
     by_name: dict[str, list[ir.Contract]] = {}
     for p in previous:
         by_name.setdefault(p.name, []).append(p)
-    current_names = {c.name for c in current}
-    findings: list[Finding] = []
-    for name, versions in sorted(by_name.items()):
-        if name not in current_names:
-            latest = max(versions, key=lambda c: version_key(c.version))
-            if _is_schema_file(latest):
-                findings.append(make_finding("FILE_NO_DELETE", latest.location, f"file {name} deleted", name, True))
-                continue
-            message = f"contract {name!r} (version {latest.version}) deleted"
-            findings.append(make_finding("CONTRACT_NO_DELETE", latest.location, message, name, in_previous=True))
+    findings = deletions(previous, current) + meta_rules.taken_targets(previous, current)
     for c in current:
         findings += check_contract(by_name.get(c.name, []), c, mode)
     # Types that moved between files, and deletions from a package (protobuf; findings filtered below).
     findings += package_findings([max(v, key=lambda c: version_key(c.version)) for v in by_name.values()], current)
     return unique_sorted([f for f in findings if wanted.intersection(f.categories)])
+
+
+def deletions(previous: Sequence[ir.Contract], current: Sequence[ir.Contract]) -> list[Finding]:
+    """A finding per contract (or plain schema file) of ``previous`` that ``current`` no longer has, placed
+    where its latest version was."""
+    current_names = {c.name for c in current}
+    latest: dict[str, ir.Contract] = {}
+    for p in sorted(previous, key=lambda c: version_key(c.version)):  # the latest version stays
+        if p.name not in current_names:
+            latest[p.name] = p
+    findings: list[Finding] = []
+    for name, gone in sorted(latest.items()):
+        if _is_schema_file(gone):
+            findings.append(make_finding("FILE_NO_DELETE", gone.location, f"file {name} deleted", name, True))
+        else:
+            message = f"contract {name!r} (version {gone.version}) deleted"
+            findings.append(make_finding("CONTRACT_NO_DELETE", gone.location, message, name, in_previous=True))
+    return findings
 
 
 def _is_schema_file(c: ir.Contract) -> bool:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from codegen import ir
 from codegen.compat.checker import Check
+from codegen.compat.findings import Finding, make_finding
 from codegen.compat.pairing import pair_by
 from codegen.diagnostics import Location
+from codegen.metadata import versioned_subject, versioned_table_name
 
 CLASSIFICATION_RANK = {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
 _DURATION = re.compile(
@@ -50,6 +53,42 @@ def _target(port: ir.Port) -> str:
     return f"stream {port.subject}" if isinstance(port, ir.StreamPort) else f"table {port.table}"
 
 
+def _written_to(port: ir.Port, major: int) -> str:
+    """Where a port's records land: subjects carry the major already, tables get it where they are named."""
+    return _target(port) if isinstance(port, ir.StreamPort) else f"table {versioned_table_name(port.table, major)}"
+
+
+def taken_targets(previous: Sequence[ir.Contract], current: Sequence[ir.Contract]) -> list[Finding]:
+    """A port that publishes where another contract did (a renamed contract, or a new one reusing a retired
+    one's subject): the old readers are still there, and they dead-letter every message of a contract that is
+    not theirs. Not a pairwise rule: the owner is another contract."""
+    owners: dict[str, ir.Contract] = {}
+    for old in previous:
+        for port in old.ports:
+            owners.setdefault(_written_to(port, old.major), old)
+    findings: list[Finding] = []
+    for c in current:
+        for port in c.ports:
+            target = _written_to(port, c.major)
+            owner = owners.get(target)
+            if owner is not None and owner.name != c.name:
+                message = (
+                    f"port {port.name!r} writes to {target}, which contract {owner.name!r} (version {owner.version}) "
+                    "wrote to: its readers would dead-letter every record; give the port one of its own"
+                )
+                findings.append(make_finding("PORT_TARGET_TAKEN", port.location, message, c.name))
+    return findings
+
+
+def _version_token_only(a: ir.Port, b: ir.Port, major: int) -> bool:
+    """A subject that moved only as a major bump moves it (``sales.orders.v1`` to ``.v2``): a new port by design."""
+    return (
+        isinstance(a, ir.StreamPort)
+        and isinstance(b, ir.StreamPort)
+        and versioned_subject(a.subject, major) == b.subject
+    )
+
+
 def _ports(check: Check, old: ir.Contract, new: ir.Contract) -> None:
     ports = pair_by(old.ports, new.ports, lambda p: p.name)
     added_by_target = {_target(p): p for p in ports.added}
@@ -66,7 +105,8 @@ def _ports(check: Check, old: ir.Contract, new: ir.Contract) -> None:
 
 def _port(check: Check, a: ir.Port, b: ir.Port) -> None:
     where, name = b.location, b.name
-    if _target(a) != _target(b):
+    major = check.current.major
+    if _written_to(a, major) != _written_to(b, major) and not _version_token_only(a, b, major):
         check.report("PORT_SAME_TARGET", where, f"port {name!r} moved from {_target(a)} to {_target(b)}")
     if a.record != b.record:
         check.report("PORT_SAME_RECORD", where, f"port {name!r} now publishes {b.record} instead of {a.record}")

@@ -2,7 +2,8 @@
 
 - ``except``: rule IDs or categories never reported (a category takes every rule in it);
 - ``ignore``: files or folders whose findings are not reported;
-- ``ignore_only``: rule ID or category -> the files or folders where only that is not reported.
+- ``ignore_only``: rule ID or category -> the files or folders where only that is not reported;
+- ``retired``: contract names deleted on purpose (no CONTRACT_NO_DELETE for them).
 
 It applies to `breaking` and to the version check of `generate`/`check` alike: a change the project
 accepted does not demand a major version either. Paths are compared resolved, so a finding's place
@@ -29,9 +30,12 @@ class Policy(msgspec.Struct, frozen=True):
     excepted: frozenset[str] = frozenset()  # rule IDs
     ignored: tuple[Path, ...] = ()
     ignored_only: Mapping[str, tuple[Path, ...]] = msgspec.field(default_factory=dict)  # rule ID -> paths
+    retired: frozenset[str] = frozenset()  # contract names deleted on purpose
 
     def keeps(self, finding: Finding) -> bool:
         if finding.rule in self.excepted:
+            return False
+        if finding.rule == "CONTRACT_NO_DELETE" and finding.contract in self.retired:
             return False
         if not self.ignored and finding.rule not in self.ignored_only:
             return True
@@ -57,7 +61,12 @@ def rule_ids(name: str) -> frozenset[str]:
     return frozenset(r.id for r in RULES.values() if category in r.categories)
 
 
-def make_policy(excepted: Sequence[str], ignored: Sequence[Path], ignored_only: Mapping[str, Sequence[Path]]) -> Policy:
+def make_policy(
+    excepted: Sequence[str],
+    ignored: Sequence[Path],
+    ignored_only: Mapping[str, Sequence[Path]],
+    retired: Sequence[str] = (),
+) -> Policy:
     only: dict[str, tuple[Path, ...]] = {}
     for name, paths in ignored_only.items():
         for rule in rule_ids(name):
@@ -66,6 +75,7 @@ def make_policy(excepted: Sequence[str], ignored: Sequence[Path], ignored_only: 
         excepted=frozenset().union(*(rule_ids(n) for n in excepted)),
         ignored=tuple(p.resolve() for p in ignored),
         ignored_only=only,
+        retired=frozenset(retired),
     )
 
 
@@ -79,5 +89,8 @@ def from_config(config: Config, excepted: Sequence[str] = (), ignored: Sequence[
             where = Location(config.source or "configuration")
             raise ContractError([Diagnostic(where, "E050", f"[breaking]: {exc}")]) from None
     return make_policy(
-        (*config.breaking_except, *excepted), (*config.breaking_ignore, *ignored), config.breaking_ignore_only
+        (*config.breaking_except, *excepted),
+        (*config.breaking_ignore, *ignored),
+        config.breaking_ignore_only,
+        config.breaking_retired,
     )

@@ -198,7 +198,18 @@ _ALL: list[Rule] = [
     # -- contract metadata (both languages) --------------------------------------------------------
     _rule("PORT_NO_DELETE", "output ports are not deleted or renamed", {M}, BOTH),
     _rule("PORT_SAME_KEY", "a port keeps its key fields", {M}, BOTH),
-    _rule("PORT_SAME_TARGET", "a port keeps its stream subject or table name", {M}, BOTH),
+    _rule(
+        "PORT_SAME_TARGET",
+        "a port keeps its stream subject or table name (the `.v<major>` a major bump gives a subject is no move)",
+        {M},
+        BOTH,
+    ),
+    _rule(
+        "PORT_TARGET_TAKEN",
+        "a port does not write where another contract's port did (a renamed contract: old readers dead-letter it)",
+        {M},
+        BOTH,
+    ),
     _rule("PORT_SAME_RECORD", "a port keeps publishing the same record", {M}, BOTH),
     _rule("PORT_SAME_LAYOUT", "a table port keeps its partitioning and clustering", {M}, BOTH, WARNING),
     _rule("PORT_RETENTION_SHORTENED", "a stream port's retention is not shortened", {M}, BOTH, WARNING),

@@ -17,6 +17,7 @@ from codegen import ir
 from codegen.emitters.docs_example import Example, example_payload
 from codegen.emitters.docs_schema import SchemaBuilder, definition_keys, enum_wire_value
 from codegen.emitters.package import PackageOptions, dist_name
+from codegen.metadata import versioned_table_name
 
 # -- changelog input ---------------------------------------------------------------------------------
 
@@ -433,7 +434,8 @@ def port_view(c: ir.Contract, slug: str, p: ir.Port, keys: dict[str, str]) -> Po
         )
     layout = (("partitioned by", p.partition_by), ("clustered by", p.cluster_by))
     details = tuple((label, ", ".join(cols)) for label, cols in layout if cols)
-    return PortView("table", p.name, p.table, record_name, record_anchor, p.key_fields, details, None)
+    table = versioned_table_name(p.table, c.major)
+    return PortView("table", p.name, table, record_name, record_anchor, p.key_fields, details, None)
 
 
 def asyncapi_path(slug: str, port: ir.StreamPort) -> str:

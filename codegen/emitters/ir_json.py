@@ -38,8 +38,13 @@ class IrJsonEmitter(Emitter[NoOptions]):
 
     def generate(self, contracts: Sequence[ir.Contract], options: NoOptions) -> list[OutputFile]:
         files = []
+        majors: dict[str, set[int]] = {}
+        for c in contracts:
+            majors.setdefault(c.name, set()).add(c.major)
         for c in contracts:
             doc = {"@generated": f"by contract-codegen from {c.source.path}. DO NOT EDIT.", "contract": to_jsonable(c)}
             body = msgspec.json.format(msgspec.json.encode(doc, order="sorted"), indent=2) + b"\n"
-            files.append(OutputFile(f"ir/{c.name}.json", body))
+            # several major versions of one contract in one run: one file each, as the other emitters do
+            stem = f"{c.name}.v{c.major}" if len(majors[c.name]) > 1 else c.name
+            files.append(OutputFile(f"ir/{stem}.json", body))
         return files

@@ -17,11 +17,21 @@ import msgspec
 
 from codegen import ir, naming
 from codegen.emitters.base import Emitter, OutputFile
+from codegen.metadata import versioned_table_name
 from codegen.templating import render_template
 
 # Python emitters whose output belongs in a package, in the order they run.
 PYTHON_EMITTERS = ("python", "python-ports", "python-warehouse")
 RUNTIME_REQUIREMENT = "contract-runtime>=0.1,<1"
+
+
+def compatible_pin(version: str) -> str:
+    """The range of versions compatible with ``version``: its major; below 1.0.0 its minor, where a minor
+    bump may break (as the version check reads 0.x)."""
+    major, minor = (int(p) for p in version.split(".")[:2])
+    return f">={major},<{major + 1}" if major else f">=0.{minor},<0.{minor + 1}"
+
+
 RUNTIME_EXTRAS = ("nats", "kafka", "duckdb", "postgres", "iceberg", "protobuf")
 
 
@@ -104,6 +114,13 @@ class PackageEmitter(Emitter[PackageOptions]):
                 "main_schema": schemas[0][0] if schemas else "",
                 "schema_files": [s[0] for s in schemas],
                 "runtime": runtime_requirement(contract, options),
+                "pin": compatible_pin(contract.version),
+                "port_targets": [
+                    (p.name, f"stream {p.subject}")
+                    if isinstance(p, ir.StreamPort)
+                    else (p.name, f"table {versioned_table_name(p.table, contract.major)}")
+                    for p in contract.ports
+                ],
                 "extras": RUNTIME_EXTRAS,
                 "summary": (contract.description or contract.title or contract.name).strip().splitlines()[0]
                 if (contract.description or contract.title)

@@ -10,6 +10,7 @@ import msgspec
 
 from codegen import ir
 from codegen.emitters.sql_types import column_name
+from codegen.metadata import versioned_table_name
 
 
 class Column(msgspec.Struct, frozen=True):
@@ -55,11 +56,6 @@ class Table(msgspec.Struct, frozen=True):
 
 def _strip(t: ir.Type) -> ir.Type:
     return t.inner if isinstance(t, ir.NullableType) else t
-
-
-def versioned_table_name(table: str, major: int) -> str:
-    """Major versions past 1 land in a new table (``orders_v2``): a breaking change never alters in place."""
-    return table if major <= 1 else f"{table}_v{major}"
 
 
 def build_table(contract: ir.Contract, port: ir.TablePort) -> Table:

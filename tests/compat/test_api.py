@@ -32,7 +32,8 @@ def test_forward_is_backward_swapped(in_dir: Callable[[Path], None]) -> None:
     assert not backward(previous, current)
     forward = check_pair(previous, current, ir.Compatibility.FORWARD)
     assert _rules(forward) == {"ENUM_NARROWED"}  # old readers do not know "tin"
-    assert all(f.message.startswith("forward: ") for f in forward)
+    swapped = f"forward ({current.version} read as the older version, {previous.version} as the newer): "
+    assert all(f.message.startswith(swapped) for f in forward)
     full = check_pair(previous, current, ir.Compatibility.FULL)
     assert _rules(full) == {"ENUM_NARROWED"}
 

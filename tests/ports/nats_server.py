@@ -10,6 +10,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 SHARED_URL = "nats://127.0.0.1:4222"
 
@@ -18,6 +20,11 @@ def reachable(host: str, port: int) -> bool:
     with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
         return True
     return False
+
+
+# Markers for the tests: the shared server CI starts, and the binary the private servers run.
+needs_shared = pytest.mark.skipif(not reachable("127.0.0.1", 4222), reason="no NATS server at 127.0.0.1:4222")
+needs_binary = pytest.mark.skipif(not Path(NATS_SERVER).exists(), reason="nats-server binary not installed")
 
 
 def free_port() -> int:

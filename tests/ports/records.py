@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import typing
+import uuid
 
 import contract_runtime
 import msgspec
@@ -47,4 +48,17 @@ def order(i: int, customer: str = "c1", quantity: int = 1) -> Order:
         customer=customer,
         items=[Line(sku=f"SKU-{i}", quantity=quantity)],
         total=decimal.Decimal("9.90"),
+    )
+
+
+def fresh_port(prefix: str = "test.orders") -> Port:
+    """The orders port on a subject (and so a stream) of its own for each test run."""
+    return Port(
+        name="order-events",
+        subject=f"{prefix}.{uuid.uuid4().hex[:10]}",
+        contract="orders",
+        version="1.2.0",
+        record="Order",
+        key_fields=("customer",),
+        retention="PT1H",
     )

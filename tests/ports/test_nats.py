@@ -4,7 +4,6 @@ restart test stops and starts."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import defaultdict
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from contract_runtime.ports import (
     AsyncProducer,
     AsyncReader,
     OutMessage,
-    Port,
     PublishError,
     connect,
     read_dead_letters,
@@ -21,25 +19,10 @@ from contract_runtime.ports import (
 from contract_runtime.ports.transports.nats import NatsTransport, stream_name
 from nats.js import api
 
-from tests.ports.nats_server import NATS_SERVER, SHARED_URL, private_server, reachable
-from tests.ports.records import CODEC, Order, order
+from tests.ports.nats_server import NATS_SERVER, SHARED_URL, needs_shared, private_server
+from tests.ports.records import CODEC, Order, fresh_port, order
 
 pytestmark = pytest.mark.slow
-needs_shared = pytest.mark.skipif(not reachable("127.0.0.1", 4222), reason="no NATS server at 127.0.0.1:4222")
-
-
-def fresh_port() -> Port:
-    """A subject (and so a stream) of its own for each test run."""
-    tag = uuid.uuid4().hex[:10]
-    return Port(
-        name="order-events",
-        subject=f"test.orders.{tag}",
-        contract="orders",
-        version="1.2.0",
-        record="Order",
-        key_fields=("customer",),
-        retention="PT1H",
-    )
 
 
 async def drain(reader: AsyncReader[Order], want: int, idle: float = 3.0) -> list[tuple[int, Order]]:

@@ -13,11 +13,15 @@ import pytest
 from contract_runtime.ports import PortError, connect
 from contract_runtime.ports.transports.nats import NatsTransport
 
-from tests.ports.nats_server import NATS_SERVER, SHARED_URL, NatsServer, free_port, reachable
+from tests.ports.nats_server import (
+    SHARED_URL,
+    NatsServer,
+    free_port,
+    needs_binary,
+    needs_shared,
+)
 
 pytestmark = pytest.mark.slow
-needs_shared = pytest.mark.skipif(not reachable("127.0.0.1", 4222), reason="no NATS server at 127.0.0.1:4222")
-needs_binary = pytest.mark.skipif(not Path(NATS_SERVER).exists(), reason="nats-server binary not installed")
 LOGGER = "contract_runtime.ports"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -32,6 +34,9 @@ DLQ_STAGE = "dlq-stage"
 DLQ_SUBJECT = "dlq-origin-subject"
 DLQ_SEQUENCE = "dlq-origin-sequence"
 DLQ_CONSUMER = "dlq-consumer"
+# Seconds a reader waits before giving back a message whose dead letter could not be stored: a store
+# that fails at once (SQLite) would otherwise be retried in a busy loop.
+DEAD_LETTER_RETRY_DELAY = 0.25
 
 
 def _header_text(text: str) -> str:
@@ -148,6 +153,12 @@ class Delivery(Generic[T]):
         await self._subscription.nak(self.message)
 
 
+def _sequence(text: str) -> int:
+    """A dead letter's origin sequence; 0 when unreadable (a letter written by another tool): reading the
+    letters must not fail on one of them, as those before it would be acked and lost with the error."""
+    return int(text) if text.isascii() and text.isdigit() else 0
+
+
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
     """A message a reader could not accept: the raw bytes, why, and where it came from."""
@@ -172,7 +183,7 @@ class DeadLetter:
             path=h.get(DLQ_PATH, ""),
             stage=h.get(DLQ_STAGE, ""),
             origin_subject=h.get(DLQ_SUBJECT, ""),
-            origin_sequence=int(h.get(DLQ_SEQUENCE, "0")),
+            origin_sequence=_sequence(h.get(DLQ_SEQUENCE, "")),
             consumer=h.get(DLQ_CONSUMER, ""),
             headers=h,
         )
@@ -221,7 +232,7 @@ class AsyncReader(Generic[T]):
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             while self._buffer:
-                delivery = await self._accept(sub, self._buffer.popleft())
+                delivery = await self._accept_next(sub)
                 if delivery is not None:
                     return delivery
             left = 1.0 if deadline is None else deadline - time.monotonic()
@@ -235,10 +246,15 @@ class AsyncReader(Generic[T]):
         if first is None:
             return []
         out = [first]
-        while len(out) < max_records and self._buffer:
-            delivery = await self._accept(await self._subscribe(), self._buffer.popleft())
-            if delivery is not None:
-                out.append(delivery)
+        try:
+            while len(out) < max_records and self._buffer:
+                delivery = await self._accept_next(await self._subscribe())
+                if delivery is not None:
+                    out.append(delivery)
+        except BaseException:
+            # Cancelled (wait_for) while dead-lettering: the records collected were never handed out.
+            self._buffer.extendleft(reversed([d.message for d in out]))
+            raise
         return out
 
     def __aiter__(self) -> AsyncReader[T]:
@@ -248,6 +264,16 @@ class AsyncReader(Generic[T]):
         delivery = await self.next()
         assert delivery is not None  # next() without a timeout waits until a record arrives
         return delivery
+
+    async def _accept_next(self, sub: Subscription) -> Delivery[T] | None:
+        message = self._buffer.popleft()
+        try:
+            return await self._accept(sub, message)
+        except BaseException:
+            # Cancelled (or failed) before the message was handed out, acked or given back: keep it for
+            # the next call, rather than leave it unacked until the ack wait (NATS) or a restart (SQLite).
+            self._buffer.appendleft(message)
+            raise
 
     async def _accept(self, sub: Subscription, message: InMessage) -> Delivery[T] | None:
         with span(
@@ -291,7 +317,10 @@ class AsyncReader(Generic[T]):
     ) -> None:
         """Publish to the dead-letter subject first, then ack: if the dead letter cannot be stored, the
         original is given back (nak) so it is never lost."""
-        headers = dict(message.headers)
+        # NATS's own headers (Nats-Msg-Id, Nats-Expected-Stream, Nats-Expected-Last-Sequence, ...) are
+        # directives for the original's publish: on the dead letter they would apply to its publish, and
+        # JetStream would refuse it every time (another stream, another last sequence).
+        headers = {k: v for k, v in message.headers.items() if not k.lower().startswith("nats-")}
         headers.update(
             {
                 DLQ_ERROR: _header_text(error),
@@ -303,14 +332,23 @@ class AsyncReader(Generic[T]):
                 DLQ_CONSUMER: self.consumer,
             }
         )
-        # The id is derived from the origin, so a redelivered bad message is stored once.
+        # The id is derived from the origin, so a redelivered bad message is stored once. The sequence
+        # alone is not enough: a stream created again numbers from 1 again, and the next bad message's
+        # letter would be dropped as a duplicate of an earlier one while the original is acked. So the
+        # message's own bytes and event id are part of it too.
+        digest = hashlib.blake2b(message.data, digest_size=8)
+        digest.update(message.headers.get("ce-id", "").encode())
         letter = OutMessage(
-            f"dlq-{self.consumer}-{message.subject}-{message.sequence}", message.data, headers, message.key
+            f"dlq-{self.consumer}-{message.subject}-{message.sequence}-{digest.hexdigest()}",
+            message.data,
+            headers,
+            message.key,
         )
         try:
             await self.transport.publish(self.dead_letter_port.subject, [letter])
         except Exception as exc:  # the reader must not stop: give the message back and go on
             log(WARNING_LEVEL, "dead_letter.failed", subject=message.subject, sequence=message.sequence, error=str(exc))
+            await asyncio.sleep(DEAD_LETTER_RETRY_DELAY)  # before the nak: a cancel here leaves it ours
             await sub.nak(message)
             return
         self.metrics.count("dead_lettered")
@@ -328,6 +366,10 @@ class AsyncReader(Generic[T]):
 
     async def close(self) -> None:
         if self._subscription is not None:
+            # Fetched but never handed out: give them back now, so the consumer's next reader gets them at
+            # once (NATS would redeliver them only after the ack wait).
+            while self._buffer:
+                await self._subscription.nak(self._buffer.popleft())
             await self._subscription.close()
             self._subscription = None
         if self._owns_transport:
@@ -349,19 +391,22 @@ async def read_dead_letters(
     timeout: float = 1.0,
     subject: str | None = None,
 ) -> list[DeadLetter]:
-    """Dead letters of a port (acked as they are read), for inspection and replay tools."""
+    """Dead letters of a port (acked when they are returned), for inspection and replay tools."""
     dlq = port.dead_letter_port(subject)
     await transport.ensure_port(dlq)
     sub = await transport.subscribe(dlq, consumer, StartFrom.STORED)
     out: list[DeadLetter] = []
+    taken: list[InMessage] = []
     try:
         while len(out) < max_messages:
             batch = await sub.fetch(max_messages - len(out), timeout)
             if not batch:
                 break
-            for message in batch:
-                out.append(DeadLetter.from_message(message))
-                await sub.ack(message)
+            out.extend(DeadLetter.from_message(message) for message in batch)
+            taken.extend(batch)
+        # Acked only once all are in hand: a cancel or an error before this point acks none of them.
+        for message in taken:
+            await sub.ack(message)
     finally:
         await sub.close()
     return out

@@ -82,4 +82,6 @@ def now_rfc3339() -> str:
 
 def major_of(version: str) -> int | None:
     head = version.split(".", 1)[0]
-    return int(head) if head.isdigit() else None
+    # ASCII digits only: str.isdigit() also admits '²', which int() refuses (a header anyone can send
+    # must not raise out of the reader).
+    return int(head) if head.isascii() and head.isdigit() else None

@@ -48,11 +48,16 @@ class Metrics:
     labels: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    _hook_failures: int = field(default=0, repr=False, init=False)
+
     def count(self, name: str, n: int = 1) -> None:
         with self._lock:
             self.counts[name] = self.counts.get(name, 0) + n
         if self.on_count is not None:
-            self.on_count(name, n, self.labels)
+            try:
+                self.on_count(name, n, self.labels)
+            except Exception as exc:  # the application's hook: see _hook_failed
+                self._hook_failed(exc)
 
     def latency(self, seconds: float) -> None:
         with self._lock:
@@ -60,7 +65,18 @@ class Metrics:
             self.latency_total += seconds
             self.latency_max = max(self.latency_max, seconds)
         if self.on_latency is not None:
-            self.on_latency(seconds, self.labels)
+            try:
+                self.on_latency(seconds, self.labels)
+            except Exception as exc:  # the application's hook: see _hook_failed
+                self._hook_failed(exc)
+
+    def _hook_failed(self, exc: Exception) -> None:
+        """A hook is the application's exporter; its failure must not change what the port does: a
+        reader counts a record before handing it out, a producer after the batch is stored, so raising
+        would lose the delivery or report a stored batch as failed. Logged (a warning the first time)."""
+        self._hook_failures += 1
+        level = WARNING_LEVEL if self._hook_failures == 1 else logging.DEBUG
+        log(level, "metrics.hook_failed", labels=self.labels, error=repr(exc), failures=self._hook_failures)
 
     def __getitem__(self, name: str) -> int:
         return self.counts.get(name, 0)

@@ -42,7 +42,14 @@ class _LoopThread:
         if threading.current_thread() is self.thread:
             coro.close()
             raise RuntimeError("the sync ports API cannot be called from its own event loop; use the async API")
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result(timeout)
+        except BaseException:
+            # Ctrl-C (or the timeout) ends the wait, not the coroutine: left running on the loop thread, a
+            # reader's next() would take the next message for a caller who is gone. Cancel it.
+            future.cancel()
+            raise
 
 
 def run(coro: Coroutine[Any, Any, R]) -> R:

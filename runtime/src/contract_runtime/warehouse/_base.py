@@ -13,9 +13,7 @@ Semantics (docs/warehouse.md):
 
 from __future__ import annotations
 
-import datetime
 import enum
-import itertools
 import operator
 import re
 import types
@@ -29,6 +27,7 @@ import msgspec
 
 from contract_runtime._checks import ContractViolation
 from contract_runtime._codec import validate as validate_record
+from contract_runtime._stamps import exact_offsets, stamp_finder
 
 R = TypeVar("R", bound=msgspec.Struct)
 Converter = Callable[[Any], Any]  # one value -> what the driver takes
@@ -159,136 +158,6 @@ def unset_column(values: list[Any]) -> list[Any]:
 
 def per_value(conv: Converter) -> ColumnConverter:
     return lambda values: list(map(conv, values))
-
-
-# -- datetimes in JSON text ----------------------------------------------------------------------------------
-# msgspec writes a UTC offset in whole minutes and drops any seconds (a historical zone's LMT, +00:53:28, is
-# written +00:53), which would shift the instant stored from a nested value. Columns whose type may hold
-# datetimes list them first (``stamp_finder``: attribute reads along the paths to them, no walk of the rest);
-# only when an offset has seconds are the values that hold one rewritten, with those datetimes in UTC.
-
-_MINUTE = datetime.timedelta(minutes=1)
-StampFinder = Callable[[list[Any]], list[datetime.datetime]]
-_SEQUENCE_TYPES = (msgspec.inspect.ListType, msgspec.inspect.SetType, msgspec.inspect.FrozenSetType)
-_SEQUENCES = (list, tuple, set, frozenset)
-
-
-def _off_minute(stamp: datetime.datetime) -> bool:
-    """Whether msgspec would write the offset of ``stamp`` inexactly (it has seconds)."""
-    offset = stamp.utcoffset()
-    return offset is not None and bool(offset % _MINUTE)
-
-
-def _datetimes(values: list[Any]) -> list[datetime.datetime]:
-    return [v for v in values if isinstance(v, datetime.datetime)]
-
-
-def _all_datetimes(values: list[Any]) -> list[datetime.datetime]:
-    """Every datetime inside ``values`` at any depth (for a recursive record type: a walk in Python)."""
-    found: list[datetime.datetime] = []
-    todo = list(values)
-    while todo:
-        v = todo.pop()
-        if isinstance(v, datetime.datetime):
-            found.append(v)
-        elif isinstance(v, msgspec.Struct):
-            todo.extend(getattr(v, f) for f in v.__struct_fields__)
-        elif isinstance(v, _SEQUENCES):
-            todo.extend(v)
-        elif isinstance(v, dict):
-            todo.extend(v)
-            todo.extend(v.values())
-    return found
-
-
-def _joined(finders: list[StampFinder]) -> StampFinder:
-    if len(finders) == 1:
-        return finders[0]
-    return lambda values: [stamp for find in finders for stamp in find(values)]
-
-
-def stamp_finder(t: msgspec.inspect.Type, seen: frozenset[type] = frozenset()) -> StampFinder | None:
-    """A function listing the datetimes inside a column of values of type ``t``, or None when ``t`` holds
-    none. It reads only along the paths that lead to datetimes (one list per member, per depth)."""
-    mi = msgspec.inspect
-    if isinstance(t, mi.Metadata):
-        return stamp_finder(t.type, seen)
-    if isinstance(t, mi.DateTimeType):
-        return _datetimes
-    if isinstance(t, mi.UnionType):
-        finders = [f for x in t.types if (f := stamp_finder(x, seen)) is not None]
-        return _joined(finders) if finders else None
-    if isinstance(t, mi.StructType):
-        if t.cls in seen:
-            return _all_datetimes  # a recursive record
-        members = [(f.name, find) for f in t.fields if (find := stamp_finder(f.type, seen | {t.cls})) is not None]
-        if not members:
-            return None
-        cls = t.cls
-
-        def in_struct(values: list[Any]) -> list[datetime.datetime]:
-            structs = [v for v in values if isinstance(v, cls)]
-            return [s for name, find in members for s in find(list(map(operator.attrgetter(name), structs)))]
-
-        return in_struct
-    if isinstance(t, (*_SEQUENCE_TYPES, mi.VarTupleType, mi.TupleType)):
-        items = t.item_types if isinstance(t, mi.TupleType) else (t.item_type,)
-        finders = [f for x in items if (f := stamp_finder(x, seen)) is not None]
-        if not finders:
-            return None
-        find_items = _joined(finders)
-        return lambda values: find_items(
-            list(itertools.chain.from_iterable(v for v in values if isinstance(v, _SEQUENCES)))
-        )
-    if isinstance(t, mi.DictType):
-        key, value = stamp_finder(t.key_type, seen), stamp_finder(t.value_type, seen)
-        parts: list[StampFinder] = []
-        if key is not None:
-            parts.append(
-                lambda values: key(list(itertools.chain.from_iterable(v for v in values if isinstance(v, dict))))
-            )
-        if value is not None:
-            parts.append(
-                lambda values: value(
-                    list(itertools.chain.from_iterable(v.values() for v in values if isinstance(v, dict)))
-                )
-            )
-        return _joined(parts) if parts else None
-    return None
-
-
-def _to_utc(value: Any) -> Any:
-    """``value`` (builtins, datetimes kept) with each datetime whose offset has seconds in UTC."""
-    if isinstance(value, datetime.datetime):
-        return value.astimezone(datetime.UTC) if _off_minute(value) else value
-    if isinstance(value, list):
-        return [_to_utc(v) for v in value]
-    if isinstance(value, dict):
-        return {_to_utc(k): _to_utc(v) for k, v in value.items()}
-    return value
-
-
-def exact_offsets(find: StampFinder) -> ColumnConverter:
-    """A column whose values may hold datetimes, made safe for msgspec's JSON: unchanged (the same list) unless
-    an offset has seconds; then the values holding one become builtins with those datetimes in UTC (the
-    same instant, the same JSON otherwise). Checks the zones first: fixed whole-minute offsets (UTC, what
-    msgspec decodes) need no look at each datetime."""
-
-    def convert(values: list[Any]) -> list[Any]:
-        stamps = find(values)
-        zones = set(map(operator.attrgetter("tzinfo"), stamps))
-        zones.discard(None)
-        if all(type(z) is datetime.timezone and not z.utcoffset(None) % _MINUTE for z in zones):
-            return values
-        if not any(map(_off_minute, stamps)):
-            return values
-        keep = (datetime.datetime,)
-        return [
-            _to_utc(msgspec.to_builtins(v, builtin_types=keep)) if any(map(_off_minute, _all_datetimes([v]))) else v
-            for v in values
-        ]
-
-    return convert
 
 
 def _struct_fields(record_type: type[Any]) -> tuple[msgspec.inspect.Field, ...]:
@@ -426,8 +295,9 @@ class BaseWriter(Generic[R]):
         return plain if kind == "convert" else None
 
     def _column_converter(self, column: str) -> ColumnConverter | None:
-        """How ``_encode`` converts a whole column: JSON text for the JSON columns, else the column-wise form
-        of ``_scalar_converter`` (``plain`` becomes a dict lookup per value in C)."""
+        """How ``_encode`` converts a whole column: JSON text for the JSON columns (offsets with seconds kept
+        exact: ``contract_runtime._stamps``), else the column-wise form of ``_scalar_converter`` (``plain``
+        becomes a dict lookup per value in C)."""
         if column in self._json:
             find = stamp_finder(self._field_types[self._attrs[list(self.columns).index(column)]])
             if find is None:

@@ -26,6 +26,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 from duckdb.sqltypes import DuckDBPyType
 
+from contract_runtime._stamps import exact_offsets, off_minute, stamp_finder, to_utc
 from contract_runtime.warehouse._base import (
     BaseWriter,
     ColumnConverter,
@@ -34,15 +35,11 @@ from contract_runtime.warehouse._base import (
     _Batch,
     _flat,
     _may_be_unset,
-    _off_minute,
     _struct_fields,
-    _to_utc,
-    exact_offsets,
     json_lines,
     per_value,
     plain,
     quote,
-    stamp_finder,
 )
 
 # DuckDB errors caused by the rows themselves, not by the connection or the SQL.
@@ -297,9 +294,9 @@ def _instant_array(values: list[Any]) -> pa.Array:
     try:
         return pa.array(values)
     except pa.ArrowInvalid:
-        if not any(isinstance(v, datetime.datetime) and _off_minute(v) for v in values):
+        if not any(isinstance(v, datetime.datetime) and off_minute(v) for v in values):
             raise
-        return pa.array([_to_utc(v) for v in values])
+        return pa.array([to_utc(v) for v in values])
 
 
 def _json_array(values: list[Any], complete: _Completion | None = None) -> pa.Array:

@@ -1,6 +1,8 @@
 """Kafka transport through confluent-kafka (extra ``kafka``). Topics are the ports' subjects; a reader
 is a consumer group with auto-commit off, committing an offset only once every earlier message of
-its partition is acked (at least once). Headers use the CloudEvents Kafka binding (``ce_`` prefix).
+its partition is acked (at least once; ``Commits``). Headers use the CloudEvents Kafka binding (``ce_``
+prefix). A start from the beginning or end applies to every partition; a start at a stored offset
+(``StartFrom.at``) to partition 0, since an offset is a place in one partition.
 
 ``ConfluentFraming`` wraps any codec in the Confluent wire format (magic byte 0 + 4-byte schema id)
 for consumers that resolve schemas through a schema registry.
@@ -118,26 +120,63 @@ class KafkaTransport:
         c = Consumer(
             {**self.config, "group.id": consumer, "enable.auto.commit": False, "auto.offset.reset": "earliest"}
         )
-        offset = {
-            StartKind.BEGINNING: OFFSET_BEGINNING,
-            StartKind.END: OFFSET_END,
-            StartKind.SEQUENCE: start.sequence,
-        }.get(start.kind)
-        if offset is None:
-            c.subscribe([port.subject])
-        else:
-            c.assign([TopicPartition(port.subject, 0, offset)])
+        if start.kind is StartKind.SEQUENCE:  # an offset names a place in one partition: the first
+            c.assign([TopicPartition(port.subject, 0, start.sequence)])
+            return KafkaSubscription(c, port.subject)
+        first = {StartKind.BEGINNING: OFFSET_BEGINNING, StartKind.END: OFFSET_END}.get(start.kind)
+        if first is None:
+            c.subscribe([port.subject])  # the group's committed offsets
+            return KafkaSubscription(c, port.subject)
+        started: set[int] = set()
+
+        def on_assign(consumer: Any, partitions: list[Any]) -> None:
+            # Every partition starts at the beginning or end the first time this reader gets it; after a
+            # rebalance it resumes from the group's commits, not from the start again.
+            for tp in partitions:
+                if tp.partition not in started:
+                    tp.offset = first
+                    started.add(tp.partition)
+            consumer.assign(partitions)
+
+        c.subscribe([port.subject], on_assign=on_assign)
         return KafkaSubscription(c, port.subject)
 
     async def close(self) -> None:
         await asyncio.to_thread(self._producer.flush, self.timeout)
 
 
+class Commits:
+    """Which offset a reader may commit, per partition: the lowest offset fetched and not yet acked, or one
+    past the highest acked when nothing is pending. A group resumes at its committed offset, so an unacked
+    message is never skipped, whatever order acks come in and however partitions interleave."""
+
+    def __init__(self) -> None:
+        self._pending: dict[int, set[int]] = {}
+        self._next: dict[int, int] = {}  # partition -> one past the highest offset acked
+        self._committed: dict[int, int] = {}
+
+    def fetched(self, partition: int, offset: int) -> None:
+        self._pending.setdefault(partition, set()).add(offset)
+
+    def acked(self, partition: int, offset: int) -> int | None:
+        """The offset to commit now for ``partition``, or None (unknown message, or no progress)."""
+        pending = self._pending.get(partition)
+        if pending is None or offset not in pending:
+            return None
+        pending.discard(offset)
+        self._next[partition] = max(self._next.get(partition, 0), offset + 1)
+        commit = min(pending) if pending else self._next[partition]
+        if commit <= self._committed.get(partition, -1):
+            return None
+        self._committed[partition] = commit
+        return commit
+
+
 class KafkaSubscription:
     def __init__(self, consumer: Any, subject: str) -> None:
         self._consumer = consumer
         self.subject = subject
-        self._pending: dict[int, InMessage] = {}
+        self._commits = Commits()
 
     async def fetch(self, max_messages: int, timeout: float) -> list[InMessage]:
         msgs = await asyncio.to_thread(self._consumer.consume, max_messages, timeout)
@@ -149,15 +188,17 @@ class KafkaSubscription:
             m = InMessage(
                 msg.topic(), msg.offset(), msg.value() or b"", from_kafka_headers(msg.headers()), key, False, msg
             )
-            self._pending[m.sequence] = m
+            self._commits.fetched(msg.partition(), m.sequence)
             out.append(m)
         return out
 
     async def ack(self, message: InMessage) -> None:
-        if self._pending.pop(message.sequence, None) is None:
-            return
-        if not self._pending or message.sequence < min(self._pending):
-            self._consumer.commit(message=message.token, asynchronous=True)
+        from confluent_kafka import TopicPartition
+
+        partition = message.token.partition()
+        commit = self._commits.acked(partition, message.sequence)
+        if commit is not None:
+            self._consumer.commit(offsets=[TopicPartition(message.subject, partition, commit)], asynchronous=True)
 
     async def nak(self, message: InMessage) -> None:
         from confluent_kafka import TopicPartition

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import msgspec
 
+from contract_runtime.ports._observe import WARNING_LEVEL, log
 from contract_runtime.ports._types import InMessage, OutMessage, Port, PublishError, StartFrom, StartKind
 
 _SCHEMA = """
@@ -95,7 +96,12 @@ class SqliteTransport:
 
     def _prune(self, subject: str) -> None:
         cutoff = time.time() - self._retention[subject]
-        self._db.execute("DELETE FROM ports_messages WHERE subject = ? AND stored_at < ?", (subject, cutoff))
+        try:
+            self._db.execute("DELETE FROM ports_messages WHERE subject = ? AND stored_at < ?", (subject, cutoff))
+        except sqlite3.Error as exc:
+            # Best effort, retried at the next sweep. Raising would fail a publish whose batch is already
+            # committed, and a caller who retried it would store the batch twice (new ids).
+            log(WARNING_LEVEL, "sqlite.retention_failed", subject=subject, error=str(exc))
 
     async def publish(self, subject: str, messages: Sequence[OutMessage]) -> int:
         """One transaction per call: a batch is stored whole or not at all."""
@@ -170,17 +176,22 @@ class SqliteSubscription:
     async def fetch(self, max_messages: int, timeout: float) -> list[InMessage]:
         if self._committed != self._written:
             self._write(self._committed)
-        if self._again:
-            n = min(max_messages, len(self._again))
-            return [self._again.popleft() for _ in range(n)]
+        # Given-back messages come first, but with the new ones after them: one given back every time
+        # (its dead letter cannot be stored) must not keep the reader from the rest of the stream.
+        again = [self._again.popleft() for _ in range(min(max_messages, len(self._again)))]
+        room = max_messages - len(again)
         deadline = time.monotonic() + timeout
         while True:
-            rows = self._db.execute(
-                "SELECT seq, msg_key, headers, data FROM ports_messages WHERE subject = ? AND seq > ? "
-                "ORDER BY seq LIMIT ?",
-                (self.subject, self._cursor, max_messages),
-            ).fetchall()
-            if rows or time.monotonic() >= deadline:
+            try:
+                rows = self._db.execute(
+                    "SELECT seq, msg_key, headers, data FROM ports_messages WHERE subject = ? AND seq > ? "
+                    "ORDER BY seq LIMIT ?",
+                    (self.subject, self._cursor, room),
+                ).fetchall()
+            except BaseException:
+                self._again.extendleft(reversed(again))  # still theirs to redeliver
+                raise
+            if rows or again or time.monotonic() >= deadline:
                 break
             await asyncio.sleep(_POLL)
         seen = self._delivered
@@ -194,11 +205,16 @@ class SqliteSubscription:
             self._cursor = out[-1].sequence
             if self._cursor > seen:
                 self._delivered = self._cursor
-                self._db.execute(
-                    "UPDATE ports_consumers SET delivered = ? WHERE subject = ? AND name = ?",
-                    (self._cursor, self.subject, self.name),
-                )
-        return out
+                try:
+                    self._db.execute(
+                        "UPDATE ports_consumers SET delivered = ? WHERE subject = ? AND name = ?",
+                        (self._cursor, self.subject, self.name),
+                    )
+                except sqlite3.Error as exc:
+                    # Only the redelivered marks after a restart depend on it; raising here would take
+                    # these messages (the cursor is past them) from the reader until a restart.
+                    log(WARNING_LEVEL, "sqlite.delivered_mark_failed", subject=self.subject, error=str(exc))
+        return again + out
 
     async def ack(self, message: InMessage) -> None:
         if self._pending.pop(message.sequence, None) is None:
