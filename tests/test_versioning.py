@@ -351,3 +351,15 @@ def test_a_major_bump_moving_the_subject_token_is_no_port_move(project: Path) ->
         "PORT_SAME_TARGET port 'events' moved from stream billing.invoices.v1 to stream billing.invoice-events.v2"
         in (moved.stdout)
     ), moved.output
+
+
+def test_the_changelog_lists_additions(project: Path) -> None:
+    """No rule reports an addition, yet it is what a consumer upgrading reads first."""
+    write(project, "1.1.0", {**V1, "note": {"type": "string"}}, ["id", "amount_cents"])
+    result = CliRunner().invoke(main, ["generate", "--emit", "docs-md", "--emit", "docs-html"])
+    assert result.exit_code == 0, result.output
+    page = (project / "generated" / "docs" / "md" / "invoices.md").read_text()
+    changes = page[page.index("### 1.0.0 → 1.1.0") :]
+    assert "- added: optional field note added to Invoice (`contracts/invoices.schema.json:19:5`)" in changes
+    html = (project / "generated" / "docs" / "html" / "invoices.html").read_text()
+    assert '<span class="badge">added</span> optional field note added to Invoice' in html

@@ -23,9 +23,9 @@ from codegen.metadata import versioned_table_name
 
 
 class ChangeNote(msgspec.Struct, frozen=True):
-    """One finding of the breaking-change detector, as the docs show it."""
+    """One finding of the breaking-change detector, or an addition, as the docs show it."""
 
-    rule: str  # the detector's stable rule id
+    rule: str  # the detector's stable rule id; "" for an addition, which no rule reports
     message: str
     breaking: bool
     where: str = ""  # path:line:col in the current version

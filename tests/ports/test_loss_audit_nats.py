@@ -294,7 +294,8 @@ def test_publish_error_sent_is_a_lower_bound_and_a_resend_of_the_same_messages_s
             while (await transport.js.stream_info(name)).state.messages < 3 and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
             assert (await transport.js.stream_info(name)).state.messages == 3  # stored after all, once
-            assert await producer.send(messages[gave_up.value.sent :]) == 3
+            assert gave_up.value.unsent == tuple(messages[gave_up.value.sent :])
+            assert await producer.send(gave_up.value.unsent) == 3
             assert (await transport.js.stream_info(name)).state.messages == 3
             reader = AsyncReader(transport, port, CODEC, consumer="lower-bound", start=StartFrom.BEGINNING)
             assert [d.record.order_id for d in await reader.read(10, 2)] == ["o-0", "o-1", "o-2"]

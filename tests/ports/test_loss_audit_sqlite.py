@@ -96,9 +96,10 @@ def test_a_store_failure_mid_batch_stores_nothing_and_says_so(url: str) -> None:
     assert "disk trouble" in str(failed.value)
     assert stored(url) == 0
     assert producer.metrics["published"] == 0
+    assert [m.data for m in failed.value.unsent] == [CODEC.encode(order(i)) for i in range(5)]  # all, as prepared
     with side_connection(url) as db:
         db.execute("DROP TRIGGER third_fails")
-    assert producer.publish_many([order(i) for i in range(5)]) == 5  # the connection is usable again
+    assert producer.send(failed.value.unsent) == 5  # the same messages again; the connection is usable again
     assert stored(url) == 5
     run(transport.close())
 

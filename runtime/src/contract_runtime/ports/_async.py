@@ -19,6 +19,7 @@ from contract_runtime.ports._types import (
     InMessage,
     OutMessage,
     Port,
+    PublishError,
     StartFrom,
     key_function,
 )
@@ -99,7 +100,11 @@ class AsyncProducer(Generic[T]):
             "publish " + self.port.subject,
             {"messaging.destination.name": self.port.subject, "messaging.batch.message_count": len(messages)},
         ):
-            sent = await self.transport.publish(self.port.subject, messages)
+            try:
+                sent = await self.transport.publish(self.port.subject, messages)
+            except PublishError as exc:  # the transport counts; the messages to send again are ours to give
+                exc.unsent = tuple(messages[exc.sent :])
+                raise
         self.metrics.latency(time.perf_counter() - started)
         self.metrics.count("published", sent)
         return sent

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine, Iterable, Iterator
+from collections.abc import Coroutine, Iterable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 from contract_runtime.ports._async import AsyncProducer, AsyncReader, Delivery
 from contract_runtime.ports._codec import Codec
 from contract_runtime.ports._observe import Metrics
-from contract_runtime.ports._types import BatchRejected, InMessage, Port, StartFrom
+from contract_runtime.ports._types import BatchRejected, InMessage, OutMessage, Port, StartFrom
 from contract_runtime.ports.transports import Transport, connect
 
 T = TypeVar("T")
@@ -93,6 +93,15 @@ class Producer(Generic[T]):
 
     def publish_many(self, records: Iterable[T]) -> int:
         messages = self._async.prepare(records)  # raises before anything is sent
+        return self._loop.run(self._async.send(messages))
+
+    def prepare(self, records: Iterable[T]) -> list[OutMessage]:
+        """Validate and encode, ids assigned; raises BatchRejected. See ``send``."""
+        return self._async.prepare(records)
+
+    def send(self, messages: Sequence[OutMessage]) -> int:
+        """Publish prepared messages, e.g. a PublishError's ``unsent`` again (same ids: no duplicates
+        where the transport de-duplicates)."""
         return self._loop.run(self._async.send(messages))
 
     def close(self) -> None:

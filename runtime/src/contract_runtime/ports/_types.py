@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -122,13 +122,16 @@ class PortError(Exception):
 
 
 class PublishError(PortError):
-    """The transport did not accept every message after retrying. ``sent`` leading messages of the
-    batch are stored (in order); the rest are not. Publishing the same records again is safe where
-    the transport de-duplicates by message id (NATS, SQLite)."""
+    """The transport did not confirm every message after retrying. The first ``sent`` messages of the
+    batch are stored (in order); the others may be stored too (a server that stored them and could not
+    say so). ``unsent`` holds those others as prepared, ids included: ``producer.send(error.unsent)``
+    sends them again, which stores none twice where the transport de-duplicates by message id (NATS,
+    SQLite). Publishing the records again would prepare new ids."""
 
-    def __init__(self, message: str, *, sent: int) -> None:
+    def __init__(self, message: str, *, sent: int, unsent: Sequence[OutMessage] = ()) -> None:
         super().__init__(message)
         self.sent = sent
+        self.unsent = tuple(unsent)
 
 
 class BatchRejected(ContractViolation):
