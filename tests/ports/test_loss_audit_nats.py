@@ -19,6 +19,7 @@ from contract_runtime.ports import (
     AsyncProducer,
     AsyncReader,
     OutMessage,
+    PayloadTooLarge,
     Port,
     PublishError,
     StartFrom,
@@ -335,6 +336,57 @@ def test_a_new_bad_message_at_a_reused_sequence_is_not_taken_for_a_duplicate_dea
         assert await again.next(0.5) is None
         await again.close()
         assert await read_dead_letters(transport, port, "ops", timeout=0.3) == []
+        await drop_streams(transport, port)
+
+    asyncio.run(main())
+
+
+@needs_shared
+def test_a_message_too_large_for_the_server_fails_at_once_and_sends_nothing() -> None:
+    """No retry can store a message above the server's max_payload: PayloadTooLarge at once (not after the
+    whole retry budget), with nothing of the batch sent."""
+    port = fresh_port("test.audit")
+
+    async def main() -> None:
+        transport = await nats_transport()
+        await transport.ensure_port(port)
+        huge = OutMessage("huge", b"x" * transport.nc.max_payload, HEADERS)
+        started = time.monotonic()
+        with pytest.raises(PayloadTooLarge, match="max_payload") as refused:
+            await transport.publish(port.subject, [good(1), huge])
+        assert time.monotonic() - started < 1  # the retry budget is 60 s
+        assert refused.value.sent == 0
+        assert (await transport.js.stream_info(stream_name(port.subject))).state.messages == 0
+        await drop_streams(transport, port)
+
+    asyncio.run(main())
+
+
+@needs_shared
+def test_a_bad_message_whose_dead_letter_cannot_fit_is_dead_lettered_without_its_data() -> None:
+    """The dead letter adds headers to the original: a bad message just under max_payload makes a letter over
+    it. It is stored without the data (its size said), which stays in the origin stream, and the reader goes
+    on at once rather than retrying a store that cannot succeed."""
+    port = fresh_port("test.audit")
+
+    async def main() -> None:
+        transport = await nats_transport()
+        await transport.ensure_port(port)
+        header_room = 200  # the original's own header block (HEADERS and its id) fits in this
+        near_limit = OutMessage("near", b"{" * (transport.nc.max_payload - header_room), HEADERS)
+        await transport.publish(port.subject, [near_limit, good(1)])
+        reader = AsyncReader(transport, port, CODEC, consumer="too-large")
+        started = time.monotonic()
+        got = await reader.read(10, 2)
+        assert time.monotonic() - started < 5
+        assert [d.record.order_id for d in got] == ["o-1"]
+        await got[0].ack()
+        assert reader.metrics["dead_lettered"] == 1
+        await reader.close()
+        (letter,) = await read_dead_letters(transport, port, "ops")
+        assert (letter.data, letter.data_omitted, letter.origin_sequence) == (b"", len(near_limit.data), 1)
+        original = await transport.js.get_msg(stream_name(port.subject), letter.origin_sequence)
+        assert original.data == near_limit.data  # where the letter says the bytes still are
         await drop_streams(transport, port)
 
     asyncio.run(main())

@@ -18,6 +18,7 @@ from contract_runtime.ports._types import (
     BatchRejected,
     InMessage,
     OutMessage,
+    PayloadTooLarge,
     Port,
     PublishError,
     StartFrom,
@@ -35,6 +36,7 @@ DLQ_STAGE = "dlq-stage"
 DLQ_SUBJECT = "dlq-origin-subject"
 DLQ_SEQUENCE = "dlq-origin-sequence"
 DLQ_CONSUMER = "dlq-consumer"
+DLQ_DATA_OMITTED = "dlq-data-omitted"  # the original's size, when its data did not fit the dead letter
 # Seconds a reader waits before giving back a message whose dead letter could not be stored: a store
 # that fails at once (SQLite) would otherwise be retried in a busy loop.
 DEAD_LETTER_RETRY_DELAY = 0.25
@@ -159,8 +161,9 @@ class Delivery(Generic[T]):
 
 
 def _sequence(text: str) -> int:
-    """A dead letter's origin sequence; 0 when unreadable (a letter written by another tool): reading the
-    letters must not fail on one of them, as those before it would be acked and lost with the error."""
+    """A dead letter's number header (origin sequence, omitted size); 0 when unreadable (a letter written by
+    another tool): reading the letters must not fail on one of them, as those before it would be acked and
+    lost with the error."""
     return int(text) if text.isascii() and text.isdigit() else 0
 
 
@@ -177,6 +180,9 @@ class DeadLetter:
     origin_sequence: int
     consumer: str
     headers: dict[str, str]
+    # The original's size when its data did not fit the dead letter (``data`` is then empty): the bytes are
+    # in the origin stream at ``origin_sequence`` until the port's retention ends.
+    data_omitted: int = 0
 
     @staticmethod
     def from_message(message: InMessage) -> DeadLetter:
@@ -191,6 +197,7 @@ class DeadLetter:
             origin_sequence=_sequence(h.get(DLQ_SEQUENCE, "")),
             consumer=h.get(DLQ_CONSUMER, ""),
             headers=h,
+            data_omitted=_sequence(h.get(DLQ_DATA_OMITTED, "")),
         )
 
 
@@ -350,7 +357,15 @@ class AsyncReader(Generic[T]):
             message.key,
         )
         try:
-            await self.transport.publish(self.dead_letter_port.subject, [letter])
+            try:
+                await self.transport.publish(self.dead_letter_port.subject, [letter])
+            except PayloadTooLarge:
+                # The letter's headers pushed it past the server's limit: no retry can store it. Store it
+                # without the data instead, which stays in the origin stream at its sequence (streams keep
+                # messages for their retention, acked or not), so the reader goes on.
+                headers[DLQ_DATA_OMITTED] = str(len(message.data))
+                letter = OutMessage(letter.id, b"", headers, message.key)
+                await self.transport.publish(self.dead_letter_port.subject, [letter])
         except Exception as exc:  # the reader must not stop: give the message back and go on
             log(WARNING_LEVEL, "dead_letter.failed", subject=message.subject, sequence=message.sequence, error=str(exc))
             await asyncio.sleep(DEAD_LETTER_RETRY_DELAY)  # before the nak: a cancel here leaves it ours

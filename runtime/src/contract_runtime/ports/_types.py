@@ -134,6 +134,11 @@ class PublishError(PortError):
         self.unsent = tuple(unsent)
 
 
+class PayloadTooLarge(PublishError):
+    """A message is larger than the transport takes (NATS: the server's ``max_payload``). No retry can
+    help, so it is raised at once, before any message of the batch is sent (``sent`` is 0)."""
+
+
 class BatchRejected(ContractViolation):
     """Some records of a batch break the contract; nothing of the batch was sent. ``violations`` holds
     (index, violation) for every invalid record; ``path`` and ``rule`` are the first one's, with the

@@ -32,11 +32,13 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 
+from contract_runtime.ports import _types
 from contract_runtime.ports._observe import WARNING_LEVEL, log
 from contract_runtime.ports._types import InMessage, OutMessage, Port, PortError, PublishError, StartFrom, StartKind
 
 DUPLICATE_WINDOW = 120.0  # seconds in which a re-sent message id is dropped by the server
 _BACKOFF = (0.1, 0.25, 0.5, 1.0)
+_HEADER_ROOM = 16 * 1024  # more than any header block the ports write: below it a message's data surely fits
 MSG_ID: str = api.Header.MSG_ID.value
 _USERINFO = re.compile(r"://[^/@]*@")
 
@@ -187,6 +189,7 @@ class NatsTransport:
     async def publish(self, subject: str, messages: Sequence[OutMessage]) -> int:
         """Pipelined publish, then wait for every ack. On any failure the unconfirmed tail is sent again
         from its first message, so order is kept and the server drops what it already has."""
+        self._check_sizes(messages)
         deadline = time.monotonic() + self.retry_for
         confirmed = 0
         attempt = 0
@@ -203,6 +206,21 @@ class NatsTransport:
             await asyncio.sleep(_BACKOFF[min(attempt, len(_BACKOFF) - 1)])
             attempt += 1
         return confirmed
+
+    def _check_sizes(self, messages: Sequence[OutMessage]) -> None:
+        """PayloadTooLarge before anything is sent when a message cannot fit the server's max_payload: the
+        server refuses it every time, so retrying would only hold the caller for the whole budget. Headers
+        are small: only data near the limit has its header block measured."""
+        limit = self.nc.max_payload
+        for i, m in enumerate(messages):
+            if len(m.data) + _HEADER_ROOM > limit:
+                size = len(_header_block(m.headers, m.id)) + len(m.data)
+                if size > limit:
+                    raise _types.PayloadTooLarge(
+                        f"NATS: message {i} of the batch is {size} bytes with its headers; the server takes at most "
+                        f"{limit} (max_payload); nothing of the batch was sent",
+                        sent=0,
+                    )
 
     async def _publish_tail(self, subject: str, messages: Sequence[OutMessage]) -> int:
         """How many leading messages the server confirmed, sent in windows of at most ``max_pending``."""
