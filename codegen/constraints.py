@@ -7,7 +7,13 @@ import decimal
 import math
 import re
 
+from contract_runtime._rules import ecma_pattern as python_pattern
+
 from codegen import ir
+
+# A JSON Schema pattern (ECMA-262) spelled for Python's ``re`` is the runtime's own spelling: what the compiler
+# puts into msgspec's Meta and what the runtime's rules check are one reading by construction.
+__all__ = ["python_pattern"]
 
 INT_BOUNDS: dict[ir.Scalar, tuple[int, int]] = {
     ir.Scalar.INT32: (-(2**31), 2**31 - 1),
@@ -88,42 +94,6 @@ def _string_violation(t: ir.ScalarType, v: str) -> str | None:
     if t.format in RUNTIME_FORMATS and not v:
         return f"an empty string is not a valid {t.format}"
     return None
-
-
-# ECMA-262's \d and \w (no `u` flag) are ASCII; Python's match digits and letters of every script.
-_ASCII_CLASSES = {"d": "0-9", "w": "A-Za-z0-9_"}
-
-
-def python_pattern(pattern: str) -> str:
-    """A JSON Schema pattern (ECMA-262) spelled for Python's ``re``, as ``contract_runtime``'s
-    ``ecma_pattern`` spells it (the runtime cannot import the compiler; a test keeps the two alike):
-    ``$`` outside a class becomes ``\\Z``, and ``\\d``, ``\\w``, ``\\D``, ``\\W`` ASCII classes."""
-    out: list[str] = []
-    in_class = False
-    class_start = 0  # where a class's first member is: a `]` there is a literal one
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern):
-            e = pattern[i + 1]
-            i += 2
-            if e in _ASCII_CLASSES:
-                out.append(_ASCII_CLASSES[e] if in_class else f"[{_ASCII_CLASSES[e]}]")
-            elif e.lower() in _ASCII_CLASSES and not in_class:
-                out.append(f"[^{_ASCII_CLASSES[e.lower()]}]")
-            else:
-                out.append(c + e)
-            continue
-        if in_class:
-            in_class = not (c == "]" and i != class_start)
-        elif c == "[":
-            in_class = True
-            class_start = i + 2 if pattern.startswith("^", i + 1) else i + 1
-        elif c == "$":
-            c = r"\Z"
-        out.append(c)
-        i += 1
-    return "".join(out)
 
 
 def _matches(pattern: str, v: str) -> bool:

@@ -117,7 +117,8 @@ _ASCII_CLASSES = {"d": "0-9", "w": "A-Za-z0-9_"}
 def ecma_pattern(pattern: str) -> str:
     """A JSON Schema pattern (ECMA-262) spelled for Python's ``re``: ``$`` outside a class matches only at
     the very end (Python's also before a final newline: ``\\Z``), and ``\\d``, ``\\w``, ``\\D``, ``\\W``
-    are ASCII classes. Left as Python reads them: ``\\D`` / ``\\W`` inside a class, ``\\b``, ``\\s``."""
+    are ASCII classes. Left as Python reads them: ``\\D`` / ``\\W`` inside a class, ``\\b``, ``\\s``.
+    The compiler spells the patterns it writes into msgspec's ``Meta`` with this function too."""
     out: list[str] = []
     in_class = False
     class_start = 0  # where a class's first member is: a `]` there is a literal one
