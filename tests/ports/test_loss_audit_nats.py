@@ -390,3 +390,30 @@ def test_a_bad_message_whose_dead_letter_cannot_fit_is_dead_lettered_without_its
         await drop_streams(transport, port)
 
     asyncio.run(main())
+
+
+@needs_binary
+def test_a_publish_while_disconnected_retries_without_waiting_for_acks_that_cannot_come(tmp_path: Path) -> None:
+    """With the server away nothing is sent, so each attempt must not wait the ack timeout: the publish
+    gives up at its retry budget, and resumes within a moment of the server's return."""
+    port = fresh_port("test.audit")
+
+    with private_server(tmp_path / "js") as server:
+
+        async def main() -> None:
+            transport = await nats_transport(server.url)
+            producer = AsyncProducer(transport, port, CODEC)
+            await producer.publish_many([])  # the stream exists
+            transport.timeout, transport.retry_for = 3.0, 1.0
+            await asyncio.to_thread(server.stop)
+            started = time.monotonic()
+            with pytest.raises(PublishError) as away:
+                await producer.publish_many([order(1)])
+            assert time.monotonic() - started < 2.5  # not one ack timeout (3 s) per attempt
+            assert away.value.sent == 0
+            transport.retry_for = 30.0
+            await asyncio.to_thread(server.start)
+            assert await producer.send(away.value.unsent) == 1
+            await transport.close()
+
+        asyncio.run(main())

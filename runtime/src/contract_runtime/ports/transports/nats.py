@@ -234,6 +234,10 @@ class NatsTransport:
         return confirmed
 
     async def _publish_window(self, subject: str, messages: Sequence[OutMessage]) -> int:
+        if self._frames and not self.nc.is_connected:
+            # Frames are not buffered across a reconnect, so nothing would go out and no ack could come:
+            # waiting the ack timeout would only delay the retry that follows the reconnect.
+            return 0
         acks = await self._ack_inbox()
         window = acks.open(len(messages))
         try:
