@@ -6,10 +6,14 @@ import datetime
 import decimal
 import enum
 import os
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import msgspec
+from contract_runtime.warehouse import BaseWriter
+from contract_runtime.warehouse._base import _Batch
 
 from codegen import ir
 from codegen.diagnostics import Location
@@ -132,3 +136,47 @@ def shipments(n: int, start: int = 0) -> Iterator[Shipment]:
             labels={"k": str(i % 11)} if i % 2 else {},
             extra={"n": i % 13} if i % 6 else None,
         )
+
+
+def stored_pairs(records: list[Shipment]) -> list[tuple[Any, ...]]:
+    """(shipment_id, tracking_code) of ``records``, sorted: what a table holding exactly them returns."""
+    return sorted((r.shipment_id, r.tracking_code) for r in records)
+
+
+def before_batch(writer: BaseWriter[Shipment], n: int, action: Callable[[], object]) -> None:
+    """Run ``action`` when the writer starts its ``n``-th batch (1-based), i.e. between batches."""
+    real = writer._write_batch
+    calls = []
+
+    def write_batch(batch: _Batch, result: Any) -> None:
+        calls.append(1)
+        if len(calls) == n:
+            action()
+        real(batch, result)
+
+    writer._write_batch = write_batch  # type: ignore[method-assign]
+
+
+def writes_at_once(write: Callable[[int], object], offsets: list[int]) -> list[BaseException]:
+    """``write(offset)`` in one thread per offset, all at once; what they raised (only WriteInterrupted is
+    allowed: a retry is safe, a duplicate or a lost row is not)."""
+    errors: list[BaseException] = []
+
+    def run(offset: int) -> None:
+        try:
+            write(offset)
+        except BaseException as exc:  # reported to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(o,)) for o in offsets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def breaking_source(n: int) -> Iterator[Shipment]:
+    """``n`` records, then the source fails (a generator over a broken feed)."""
+    yield from shipments(n)
+    raise RuntimeError("source broke")

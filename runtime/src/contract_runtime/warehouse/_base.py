@@ -8,7 +8,8 @@ Semantics (docs/warehouse.md):
 - A record the contract or the warehouse rejects is returned in ``WriteResult.rejected`` with its key and
   the reason; every other row of its batch is committed.
 - A lost connection (or any other non-row error) rolls the current batch back and raises
-  ``WriteInterrupted``; batches committed before it are named in the exception, none is partial.
+  ``WriteInterrupted``; batches committed before it are named in the exception, none is partial (a batch
+  whose COMMIT went unanswered is reported as ``in_doubt``, not as rolled back).
 """
 
 from __future__ import annotations
@@ -53,11 +54,19 @@ class WriteResult:
 
 
 class WriteInterrupted(Exception):
-    """A batch failed for a reason other than its rows (e.g. the connection was lost); it was rolled back."""
+    """A batch failed for a reason other than its rows (e.g. the connection was lost); it was rolled back,
+    unless ``in_doubt`` is set: the rows of a batch whose COMMIT was sent but never answered (they may be
+    stored; replaying them is safe)."""
 
-    def __init__(self, message: str, committed: WriteResult) -> None:
+    def __init__(self, message: str, committed: WriteResult, in_doubt: int = 0) -> None:
         super().__init__(message)
         self.committed = committed
+        self.in_doubt = in_doubt
+
+
+class CommitInDoubt(Exception):
+    """Raised by a backend when the commit itself failed (the connection was lost while committing): the
+    batch may or may not be stored, so it must not be reported as rolled back."""
 
 
 class RowError(Exception):
@@ -323,9 +332,13 @@ class BaseWriter(Generic[R]):
                 part = batch.slice(start, start + self.batch_size)
                 try:
                     self._write_batch(part, result)
-                except RowError:
-                    raise
+                except CommitInDoubt as exc:
+                    message = f"batch of {len(part)} rows in doubt (the commit was not answered): {exc.__cause__}"
+                    raise WriteInterrupted(message, result, in_doubt=len(part)) from exc
                 except Exception as exc:
+                    # RowError too: rows refused only together (a unique index on a non-key column that two
+                    # rows of the batch share) pass the bisection one by one, and the batch then fails whole;
+                    # the caller must still learn what earlier batches committed
                     raise WriteInterrupted(f"batch of {len(part)} rows rolled back: {exc}", result) from exc
             return result
         finally:
@@ -386,11 +399,12 @@ class BaseWriter(Generic[R]):
             result.written += self._load(batch, commit=True)
         except RowError:
             bad = self._find_rejected(batch, list(range(len(batch))))
-            result.rejected.extend(bad)
             bad_index = {r.index for r in bad}
             good = [p for p in range(len(batch)) if batch.index[p] not in bad_index]
             if good:
                 result.written += self._load(batch.take(good), commit=True)
+            # only once the rest committed: a batch that fails after all is not reported half done
+            result.rejected.extend(bad)
         result.batches += 1
         result.rejected.sort(key=lambda r: r.index)
 

@@ -51,6 +51,14 @@ ROW_ERRORS: tuple[type[Exception], ...] = (
     duckdb.TypeMismatchException,
 )
 _NESTED = ("STRUCT", "MAP", "JSON", "UNION")
+# InvalidInputException also says that the database cannot be written at all: not the rows' fault (bisecting
+# would report every record as rejected and return as if the write had been done)
+_NOT_ROWS = re.compile(r"read-only mode")
+
+
+def _not_the_rows(exc: Exception) -> bool:
+    return isinstance(exc, duckdb.InvalidInputException) and bool(_NOT_ROWS.search(str(exc)))
+
 
 # Integer columns in the Arrow type that holds them exactly (pyarrow would infer int64 for every Python int,
 # and fail on one of 2**63 or more). HUGEINT / UHUGEINT have no Arrow type: the 64-bit one while values fit,
@@ -477,6 +485,8 @@ class DuckDBWriter(BaseWriter[R]):
                 con.execute(self._upsert_sql(view, upsert=upsert))
             except ROW_ERRORS as exc:
                 con.execute("ROLLBACK")
+                if _not_the_rows(exc):
+                    raise
                 raise RowError(str(exc).splitlines()[0]) from exc
             except BaseException:
                 con.execute("ROLLBACK")

@@ -25,6 +25,7 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 from msgspec import inspect as mi
 from pyiceberg.catalog import Catalog
 from pyiceberg.catalog.sql import SqlCatalog
+from pyiceberg.exceptions import CommitFailedException, ValidationException
 from pyiceberg.expressions import (
     AlwaysFalse,
     And,
@@ -60,7 +61,7 @@ from pyiceberg.types import (
     TimeType,
 )
 
-from contract_runtime.warehouse._base import BaseWriter, Converter, R, RowError, _Batch
+from contract_runtime.warehouse._base import BaseWriter, CommitInDoubt, Converter, R, RowError, _Batch
 
 __all__ = ["IcebergWriter", "iceberg_schema", "open_catalog"]
 
@@ -457,11 +458,19 @@ class IcebergWriter(BaseWriter[R]):
             if pc.any(changed).as_py():
                 replaced = self._match(data.filter(changed))
             data = data.filter(pc.or_(pc.invert(present), changed))
-        with table.transaction() as txn:  # commits on leaving the block, not at all on an error
-            if replaced is not None:
-                txn.overwrite(data, overwrite_filter=replaced)
-            elif len(data):
-                txn.append(data)
+        txn = table.transaction()
+        if replaced is not None:
+            txn.overwrite(data, overwrite_filter=replaced)  # writes the data files; nothing visible yet
+        elif len(data):
+            txn.append(data)
+        try:
+            txn.commit_transaction()  # the catalog's one atomic step
+        except (CommitFailedException, ValidationException):
+            raise  # pyiceberg: the commit did not land
+        except Exception as exc:
+            # any other failure of the catalog call (a lost connection) may come after the catalog moved the
+            # table: the batch is in doubt, not rolled back
+            raise CommitInDoubt() from exc
         return len(batch)
 
     # -- Arrow and keys --------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from psycopg.adapt import PyFormat, Transformer
 from contract_runtime.warehouse._base import (
     BaseWriter,
     ColumnConverter,
+    CommitInDoubt,
     R,
     RowError,
     _Batch,
@@ -140,7 +141,26 @@ class PostgresWriter(BaseWriter[R]):
         missing = [c for c in self.columns if c not in types]
         if missing:
             raise ValueError(f"table {self.table} has no columns {missing}")
+        if self.key_columns and not self._key_is_unique():
+            # without it the COPY path appends a replayed key again: duplicates, silently
+            raise ValueError(
+                f"table {self.table} has no unique, non-deferrable index on exactly {self.key_columns}:"
+                " rows could not be upserted on the key"
+            )
         return {c for c, t in types.items() if t in ("json", "jsonb")}
+
+    def _key_is_unique(self) -> bool:
+        """Whether a unique index on exactly the key columns exists (what ON CONFLICT (key) needs)."""
+        row = self.connection.execute(
+            "SELECT count(*) FROM pg_index i WHERE i.indrelid = to_regclass(%s) AND i.indisunique"
+            " AND i.indimmediate AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = %s"
+            # the same set of names (no ORDER BY: the database's collation need not sort as Python does)
+            " AND (SELECT array_agg(a.attname::text) FROM pg_attribute a"
+            "      WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey[0:i.indnkeyatts - 1])) <@ %s::text[]",
+            [self.table, len(self.key_columns), list(self.key_columns)],
+        ).fetchone()
+        self.connection.commit()
+        return bool(row and row[0])
 
     def _column_converter(self, column: str) -> ColumnConverter | None:
         udt = self._udt.get(column, "")
@@ -216,20 +236,28 @@ class PostgresWriter(BaseWriter[R]):
         return create, copy, upsert
 
     def _load(self, batch: _Batch, commit: bool) -> int:
+        if commit:
+            self._own_transaction()
         if commit and self._append(batch):
             return len(batch)
         create, copy_sql, upsert = self._statements()
         con = self.connection
         try:
             with con.cursor() as cur:
+                if con.autocommit:
+                    # the staging table is dropped ON COMMIT: in autocommit mode it would be gone before the COPY
+                    # (and a dry run of the bisection would commit)
+                    cur.execute("BEGIN")
                 cur.execute(create)
                 with cur.copy(copy_sql) as copy:
                     self._copy_rows(copy, batch)
                 cur.execute(upsert)
             if commit:
-                con.commit()
+                self._commit()
             else:
                 con.rollback()
+        except CommitInDoubt:
+            raise  # the connection is gone: nothing to roll back
         except RowError:
             con.rollback()
             raise
@@ -242,6 +270,24 @@ class PostgresWriter(BaseWriter[R]):
             raise
         return len(batch)
 
+    def _own_transaction(self) -> None:
+        """Work pending on the connection is committed before the batch starts (as ``ensure_table`` does). In the
+        caller's ``connection.transaction()`` block psycopg refuses that, before any row is sent: the batch must
+        not join a transaction the writer can neither commit nor roll back (the caller's COMMIT would store rows
+        reported as rolled back)."""
+        if self.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            self.connection.commit()
+
+    def _commit(self) -> None:
+        """COMMIT; a connection lost with no answer from the server (no SQLSTATE) leaves the outcome unknown:
+        the batch may be stored, so it must not be reported as rolled back."""
+        try:
+            self.connection.commit()
+        except psycopg.OperationalError as exc:
+            if exc.sqlstate is None:
+                raise CommitInDoubt() from exc
+            raise
+
     def _append(self, batch: _Batch) -> bool:
         """The common case first: COPY straight into the table in one transaction. Any key already
         there (a replay) or any refused row rolls it back, and the batch takes the upsert path."""
@@ -251,10 +297,12 @@ class PostgresWriter(BaseWriter[R]):
         try:
             with con.cursor() as cur, cur.copy(copy_sql) as copy:
                 self._copy_rows(copy, batch)
-            con.commit()
+            self._commit()
         except _REFUSED:
             con.rollback()
             return False
+        except CommitInDoubt:
+            raise
         except BaseException:
             if not con.closed:
                 con.rollback()
