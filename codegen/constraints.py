@@ -22,6 +22,9 @@ INT_BOUNDS: dict[ir.Scalar, tuple[int, int]] = {
     ir.Scalar.UINT64: (0, 2**64 - 1),
 }
 FLOATS = frozenset({ir.Scalar.FLOAT32, ir.Scalar.FLOAT64})
+# How deep a contract's values (defaults, examples) may nest: they become Python literals and JSON documents
+# of generated code, written and read back recursively, so they must stay far from Python's recursion limit.
+MAX_VALUE_DEPTH = 100
 _WIDE = decimal.Context(prec=1000, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)  # 1e300 % 0.01 needs 302 digits
 # The string formats contract_runtime.check_format knows (a test keeps the two lists equal).
 RUNTIME_FORMATS = frozenset({"email", "hostname", "idn-email", "ipv4", "ipv6", "uri", "uri-reference"})
@@ -99,5 +102,5 @@ def _string_violation(t: ir.ScalarType, v: str) -> str | None:
 def _matches(pattern: str, v: str) -> bool:
     try:
         return re.search(python_pattern(pattern), v) is not None
-    except re.error:  # not Python's dialect: the value is not judged by it
+    except (re.error, OverflowError, RecursionError):  # not Python's dialect: the value is not judged by it
         return True

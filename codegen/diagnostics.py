@@ -68,6 +68,10 @@ CODES: dict[str, tuple[Severity, str]] = {
 }
 
 
+# C0 control characters (and DEL) spelled as escapes, as repr() spells them.
+_ONE_LINE = {c: repr(chr(c))[1:-1] for c in (*range(0x20), 0x7F)}
+
+
 class Diagnostic(msgspec.Struct, frozen=True, order=True):
     location: Location
     code: str
@@ -82,7 +86,8 @@ class Diagnostic(msgspec.Struct, frozen=True, order=True):
         return self.severity is Severity.ERROR
 
     def format(self) -> str:
-        return f"{self.location}: {self.code} {self.message}"
+        # One line per diagnostic, whatever a contract's names hold (a key "a\nb" must not start a new line).
+        return f"{self.location}: {self.code} {self.message.translate(_ONE_LINE)}"
 
 
 class Diagnostics(msgspec.Struct):

@@ -21,6 +21,9 @@ SEMVER = re.compile(
 )
 _SUBJECT_VERSION = re.compile(r"\.v[0-9]+$")
 CONTRACT_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+# Names become file names (`<name>_warehouse.py`, `<name>.<port>.json`: at most 255 bytes each) and SQL
+# identifiers (PostgreSQL keeps 63 characters): a longer name could not be written.
+MAX_NAME = 64
 ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
 
@@ -92,7 +95,8 @@ def default_name(stem: str) -> str:
     base = stem.split(".", 1)[0]
     words = re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+", base)
     name = "-".join(w.lower() for w in words) or "contract"
-    return name if name[0].isalpha() else f"c-{name}"
+    name = name if name[0].isalpha() else f"c-{name}"
+    return name[:MAX_NAME].rstrip("-")
 
 
 def _spec(raw: object, location: Location, diags: Diagnostics) -> ContractSpec:
@@ -149,6 +153,9 @@ def parse_contract_meta(raw: object, location: Location, diags: Diagnostics, fal
             "E030",
             f"contract name {name!r} must start with a lowercase letter and use only a-z, 0-9, '-', '_'",
         )
+    elif len(name) > MAX_NAME:
+        too_long = f"contract name {name[:20]}... is {len(name)} characters long (at most {MAX_NAME})"
+        diags.report(location, "E030", too_long)
     version = spec.version or "0.0.0"
     if not SEMVER.match(version):
         diags.report(location, "E031", f"version {version!r} is not a semantic version (MAJOR.MINOR.PATCH)")
@@ -176,6 +183,16 @@ def parse_contract_meta(raw: object, location: Location, diags: Diagnostics, fal
     for port in spec.ports:
         if (port.stream is None) == (port.table is None):
             diags.report(location, "E030", f"port {port.name!r} must have exactly one of 'stream' or 'table'")
+        if len(port.name) > MAX_NAME:  # a file name too (asyncapi/<contract>.<port>.json)
+            too_long = f"port name {port.name[:20]}... is {len(port.name)} characters long (at most {MAX_NAME})"
+            diags.report(location, "E030", too_long)
+        if port.table is not None and len(port.table.table) > 2 * MAX_NAME:  # dbt writes a file named after it
+            diags.report(
+                location,
+                "E030",
+                f"port {port.name!r}: table {port.table.table[:20]}... is {len(port.table.table)} characters long "
+                f"(at most {2 * MAX_NAME})",
+            )
         if port.name in seen_ports:
             diags.report(location, "E030", f"port name {port.name!r} is used twice")
         seen_ports.add(port.name)

@@ -174,6 +174,13 @@ def _number(
     c: ir.Constraints, where: str, *, integer: bool, low: float | None = None, high: float | None = None
 ) -> float:
     """1 when allowed, else the smallest allowed value (a multiple of multipleOf when set)."""
+    try:
+        return _bounded_number(c, where, integer=integer, low=low, high=high)
+    except OverflowError:  # a bound or step beyond the float range (JSON spells 10**400 as an integer)
+        raise CannotSynthesize(f"{where}: the field's bounds are beyond the float range") from None
+
+
+def _bounded_number(c: ir.Constraints, where: str, *, integer: bool, low: float | None, high: float | None) -> float:
     step = 1.0 if integer else 0.5
     lows = [x for x in (low, c.minimum) if x is not None]
     if c.exclusive_minimum is not None:
@@ -236,7 +243,7 @@ def sample_pattern(pattern: str, min_length: int = 0, max_length: int | None = N
             text = _emit(parsed, extra)
             if len(text) >= min_length or extra == _MAX_REPEAT:
                 break
-    except (re.error, _NoSample, RecursionError):
+    except (re.error, _NoSample, RecursionError, OverflowError):
         return None
     fits = len(text) >= min_length and (max_length is None or len(text) <= max_length)
     return text if fits and re.search(pattern, text) else None

@@ -25,6 +25,7 @@ from codegen.emitters.python_types import (
     TypeRenderer,
     Unrepresentable,
     field_pattern,
+    fits_msgspec_int,
     pattern_problems,
     runtime_checks,
     without_field_pattern,
@@ -49,6 +50,10 @@ BUILTINS_USED = frozenset({"bool", "bytes", "dict", "float", "int", "list", "str
 # Enum members may not shadow Enum's own attributes.
 ENUM_RESERVED = frozenset({"name", "value", "mro"})
 _IMPORT_USE = re.compile(r"\b(" + "|".join(IMPORTED) + r")\.")
+
+
+# What msgspec refuses in a field's encoded name: it writes names into JSON unescaped.
+_UNNAMEABLE = re.compile(r'[\\"\x00-\x1f]')
 
 
 class PythonOptions(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -198,6 +203,8 @@ class ModuleBuilder:
             kinds[e.id] = "int" if values and all(isinstance(v, int) for v in values) else "str"
             if len({type(v) for v in values}) > 1:
                 self.problem(e.location, "E042", f"enum {e.name} mixes string and integer values")
+            for wide in [v for v in values if not fits_msgspec_int(v)][:1]:
+                self.problem(e.location, "E042", f"enum {e.name} value {wide} is beyond the int64 msgspec decodes")
             self.member_lists[e.id] = names = self._member_names(e)
             table: dict[str | int, str] = {}
             for v, member in zip(e.values, names, strict=True):
@@ -230,6 +237,7 @@ class ModuleBuilder:
 
     def _tag_union(self, union: ir.UnionType, disc: str, where: ir.Field, tags: dict[str, Tag]) -> None:
         seen: dict[str | int, str] = {}
+        self._check_tag_kinds(union, disc, where)
         for variant in union.variants:
             if not isinstance(variant, ir.RecordType):
                 self.problem(where.location, "E042", f"field {where.name}: tagged union variants must be records")
@@ -248,6 +256,19 @@ class ModuleBuilder:
             if tags.setdefault(record.id, tag) != tag:
                 message = f"field {where.name}: record {record.name} is a variant of unions with other discriminators"
                 self.problem(where.location, "E042", message)
+
+    def _check_tag_kinds(self, union: ir.UnionType, disc: str, where: ir.Field) -> None:
+        """msgspec refuses a union whose variants' tags mix integers and strings (building the decoder)."""
+        kinds: set[str] = set()
+        for variant in union.variants:
+            if isinstance(variant, ir.RecordType):
+                record = self.c.record(variant.ref)
+                literal = next((f.type for f in record.fields if f.name == disc), None)
+                if isinstance(literal, ir.LiteralType) and not isinstance(literal.value, bool):
+                    kinds.add(type(literal.value).__name__)
+        if len(kinds) > 1:
+            message = f"field {where.name}: the variants' {disc!r} constants mix strings and integers"
+            self.problem(where.location, "E042", message)
 
     # -- module ----------------------------------------------------------------------------------
 
@@ -341,6 +362,9 @@ class ModuleBuilder:
             return f"    {attr}: {annotation}{'' if default is None else ' = ' + default}\n"
         kwargs = [] if default is None else [default if factory else f"default={default}"]
         if attr != f.name:
+            if _UNNAMEABLE.search(f.name):  # msgspec refuses the Struct at import otherwise
+                bad = "msgspec cannot name a field with a backslash, a double quote or a control character"
+                self.problem(f.location, "E042", f"field {r.name}.{f.name!r}: {bad}")
             kwargs.append(f"name={f.name!r}")
         return f"    {attr}: {annotation} = msgspec.field({', '.join(kwargs)})\n"
 

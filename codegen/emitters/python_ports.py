@@ -22,7 +22,7 @@ from codegen.diagnostics import ContractError, Diagnostic, Location
 from codegen.emitters.base import Emitter, OutputFile
 from codegen.emitters.python_models import ModuleBuilder, docstring, header, module_names, package_folder
 from codegen.emitters.python_wire import WireField, WireRecord, fill_name, read_name, wire_module_code
-from codegen.naming import Namer, pascal_case, snake_identifier, upper_snake
+from codegen.naming import Namer, constant_name, pascal_case, snake_identifier
 
 FDP = descriptor_pb2.FieldDescriptorProto
 _PROTO_TYPES = {
@@ -138,7 +138,7 @@ class PortsModule:
         for p in streams:
             record = self.records.class_names[p.record]
             stem = record if per_record[p.record] == 1 else pascal_case(p.name) + record
-            const = namer.take(upper_snake(p.name) or "PORT")
+            const = namer.take(constant_name(p.name, "PORT"))
             codec = namer.take(f"{snake_identifier(p.name, 'port').upper()}_CODEC")
             names = [namer.take(n) for kind in ("Producer", "Reader") for n in (f"{stem}{kind}", f"Async{stem}{kind}")]
             out.append(PortClasses(p, record, const, codec, *names))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -43,6 +44,18 @@ NUMERIC_KINDS = frozenset(INT_BOUNDS) | FLOATS | {ir.Scalar.DECIMAL}
 MAP_KEY_KINDS = frozenset(INT_BOUNDS) | {ir.Scalar.STRING, ir.Scalar.UUID}
 # Union members a Literal of the same JSON kind may sit beside (msgspec merges them).
 PLAIN_WITH_LITERALS = frozenset({"str", "int32", "int64", "uint32", "uint64"})
+
+
+_FLOAT_MAX = int(sys.float_info.max)
+_MAX_SIZE = 2**63 - 1  # msgspec.Meta refuses a length that does not fit a Py_ssize_t: at import, not here
+
+
+def _sizes(bounds: tuple[tuple[str, int | None], ...]) -> list[tuple[str, str]]:
+    """msgspec.Meta keyword arguments for length bounds that are set."""
+    for _, value in bounds:
+        if value is not None and value > _MAX_SIZE:
+            raise Unrepresentable("E043", f"length bound {value} is beyond the largest msgspec checks (2**63 - 1)")
+    return [(key, repr(value)) for key, value in bounds if value is not None]
 
 
 class Unrepresentable(Exception):
@@ -111,9 +124,7 @@ class TypeRenderer:
         if isinstance(t, ir.ScalarType):
             return annotated(SCALAR_TYPES[t.kind], self.scalar_meta(t) + doc)
         if isinstance(t, ir.ArrayType):
-            sizes = Meta(
-                [(k, repr(v)) for k, v in (("min_length", t.min_items), ("max_length", t.max_items)) if v is not None]
-            )
+            sizes = Meta(_sizes((("min_length", t.min_items), ("max_length", t.max_items))))
             return annotated(f"list[{self.annotation(t.items)}]", sizes + doc)
         return annotated(self._plain(t), doc)
 
@@ -131,6 +142,8 @@ class TypeRenderer:
             inner = self.annotation(t.inner)
             return inner if inner == "typing.Any" or _has_none(t.inner) else f"{inner} | None"
         if isinstance(t, ir.LiteralType):
+            if not fits_msgspec_int(t.value):
+                raise Unrepresentable("E042", f"constant {t.value} is beyond the int64 msgspec decodes")
             return f"typing.Literal[{t.value!r}]"
         if isinstance(t, ir.UnionType):
             return self._union(t)
@@ -159,14 +172,16 @@ class TypeRenderer:
             m.kwargs += int_bounds(t.kind, c)
         elif t.kind in FLOATS:
             bounds = (("ge", c.minimum), ("le", c.maximum), ("gt", c.exclusive_minimum), ("lt", c.exclusive_maximum))
+            for v in (*(v for _, v in bounds), c.multiple_of):
+                if isinstance(v, int) and abs(v) > _FLOAT_MAX:  # JSON spells 10**400; msgspec takes float bounds
+                    raise Unrepresentable("E043", f"a bound of {len(str(abs(v)))} digits is beyond the float64 range")
             m.kwargs += [(k, num(v)) for k, v in bounds if v is not None]
             if float_multiple_of(t):  # a fraction: checked by a rule (runtime_checks), still said here
                 m.schema["multipleOf"] = c.multiple_of
             elif c.multiple_of is not None:
                 m.kwargs.append(("multiple_of", num(c.multiple_of)))
         elif t.kind in LENGTH_KINDS:
-            lengths = (("min_length", c.min_length), ("max_length", c.max_length))
-            m.kwargs += [(k, repr(v)) for k, v in lengths if v is not None]
+            m.kwargs += _sizes((("min_length", c.min_length), ("max_length", c.max_length)))
             if c.pattern is not None:
                 m.kwargs.append(("pattern", repr(python_pattern(c.pattern))))
         elif t.kind is ir.Scalar.DATETIME:
@@ -269,6 +284,11 @@ def _has_none(t: ir.Type) -> bool:
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
+def fits_msgspec_int(value: object) -> bool:
+    """False for an integer msgspec refuses as a Literal, enum value or tag (building the decoder fails)."""
+    return not isinstance(value, int) or isinstance(value, bool) or INT64_MIN <= value <= INT64_MAX
+
+
 def int_bounds(kind: ir.Scalar, c: ir.Constraints) -> list[tuple[str, str]]:
     """Meta keywords for an integer: bounds msgspec can hold (int64); the rest is a runtime check."""
     lo, hi = int_range(kind, c)
@@ -276,6 +296,8 @@ def int_bounds(kind: ir.Scalar, c: ir.Constraints) -> list[tuple[str, str]]:
     if c.multiple_of is not None:
         if isinstance(c.multiple_of, float) and not c.multiple_of.is_integer():
             raise Unrepresentable("E043", f"an integer cannot be a multiple of the fraction {c.multiple_of}")
+        if not INT64_MIN <= c.multiple_of <= INT64_MAX:  # msgspec refuses it when the decoder is built
+            raise Unrepresentable("E043", f"multiple of {int(c.multiple_of)} is beyond the int64 msgspec checks")
         kwargs.append(("multiple_of", repr(int(c.multiple_of))))
     return kwargs
 
@@ -313,7 +335,7 @@ def pattern_problems(t: ir.Type) -> list[str]:
         if pattern is not None:
             try:
                 re.compile(pattern)
-            except re.error as exc:
+            except (re.error, OverflowError, RecursionError) as exc:  # a{4294967296}: OverflowError; deep groups
                 problems.append(f"pattern {pattern!r} is not a regular expression Python's re can compile: {exc}")
 
     walk_types(t, visit)
@@ -395,7 +417,7 @@ def float_multiple_of(t: ir.ScalarType) -> str:
     """A float's multipleOf that is a fraction, as a Decimal's source (msgspec's Meta would divide binary
     floats, where 0.07 is no multiple of 0.01), or "" when there is none or msgspec's check is exact."""
     m = t.constraints.multiple_of
-    if m is None or float(m).is_integer():
+    if m is None or isinstance(m, int) or m.is_integer():  # an int may be beyond float: scalar_meta says E043
         return ""
     return f"decimal.Decimal({str(m)!r})"
 

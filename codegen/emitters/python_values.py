@@ -10,6 +10,7 @@ import base64
 import binascii
 import datetime
 import decimal
+import sys
 import uuid
 from collections.abc import Callable
 
@@ -20,6 +21,8 @@ from codegen.constraints import FLOATS, INT_BOUNDS, value_violation
 from codegen.emitters.python_types import Unrepresentable, flatten_union, num
 
 __all__ = ["ValueRenderer", "json_literal", "value_violation"]
+
+_FLOAT_MAX = int(sys.float_info.max)
 
 
 def json_literal(value: ir.JsonValue) -> str:
@@ -66,9 +69,9 @@ def _scalar(t: ir.ScalarType, v: ir.JsonValue) -> str:
             return repr(int(v))
         raise _bad(v, kind.value)
     if kind in FLOATS:
-        if isinstance(v, (int, float)):
+        if isinstance(v, float) or (isinstance(v, int) and abs(v) <= _FLOAT_MAX):
             return num(float(v))
-        raise _bad(v, kind.value)
+        raise _bad(v, kind.value)  # also an integer beyond the float range (JSON allows 1 followed by 400 zeros)
     if kind is ir.Scalar.STRING:
         if isinstance(v, str):
             return repr(v)

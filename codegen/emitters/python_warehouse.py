@@ -28,7 +28,7 @@ from codegen.emitters.python_models import ModuleBuilder, docstring, header, mod
 from codegen.emitters.python_ports import PortsModule
 from codegen.emitters.sql_ddl import table_statements
 from codegen.emitters.sql_model import Table, build_table
-from codegen.naming import Namer, snake_identifier, upper_snake
+from codegen.naming import Namer, constant_name, snake_identifier
 
 # The SQL dialects a runtime writer runs DDL for (contract_runtime.warehouse.writer_for).
 WRITER_DIALECTS = ("duckdb", "postgres")
@@ -85,7 +85,7 @@ class WarehouseModule:
         out = []
         for p in self.c.ports:
             if isinstance(p, ir.TablePort):
-                const = namer.take(upper_snake(p.name) or "TABLE")
+                const = namer.take(constant_name(p.name, "TABLE"))
                 factory = namer.take(snake_identifier(p.name, "table", "table").lower() + "_writer")
                 out.append(TableWriter(build_table(self.c, p), self.records.class_names[p.record], const, factory))
         return out

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import re
+import sys
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -21,6 +24,7 @@ import referencing.exceptions
 from referencing import Registry, Resource, Specification
 from referencing.jsonschema import DRAFT4, DRAFT6, DRAFT7, DRAFT201909, DRAFT202012
 
+from codegen.constraints import MAX_VALUE_DEPTH
 from codegen.diagnostics import Diagnostics, Location, display_path
 from codegen.frontends.json_locations import Locator, join
 
@@ -57,6 +61,55 @@ DRAFTS = {
     # draft-04 is checked against its own meta-schema, then read as draft-07 (see ``_from_draft4``).
     "json-schema.org/draft-04/schema": Draft("draft-04", "Draft4Validator", DRAFT4),
 }
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_DEPTH = MAX_VALUE_DEPTH  # a whole schema document, checked before anything reads it recursively
+
+
+def _unreadable(doc: Any) -> tuple[str, str, str] | None:
+    """The first value or key in ``doc`` that Python's json reads but no schema can hold: a number that is
+    not finite (NaN, Infinity, 1e400), a string with a lone surrogate ("\\ud800", not Unicode text), or an
+    array or object nested deeper than MAX_DEPTH. Returns its pointer, what it is ("number", "string", "key",
+    "array", "object") and what is wrong (document order; no recursion, as
+    json.loads reads documents nested nearly as deep as Python's recursion limit)."""
+    stack: list[tuple[str, Any, int]] = [("", doc, 0)]
+    while stack:
+        pointer, node, depth = stack.pop()
+        if depth > MAX_DEPTH and isinstance(node, dict | list):
+            return pointer, "array" if isinstance(node, list) else "object", f"nested deeper than {MAX_DEPTH} levels"
+        if isinstance(node, float) and not math.isfinite(node):
+            return pointer, "number", "is not a finite 64-bit float"
+        if isinstance(node, str) and _SURROGATE.search(node):
+            return pointer, "string", "holds a lone surrogate (not Unicode text)"
+        items = (
+            list(node.items()) if isinstance(node, dict) else list(enumerate(node)) if isinstance(node, list) else []
+        )
+        for key, _ in items:
+            if isinstance(key, str) and _SURROGATE.search(key):
+                return join(pointer, key), "key", "holds a lone surrogate (not Unicode text)"
+        stack.extend((join(pointer, key), value, depth + 1) for key, value in reversed(items))
+    return None
+
+
+def _too_deep(text: str) -> int:
+    """The offset of the first bracket nested deeper than MAX_DEPTH (the Locator, recursive, gives up there)."""
+    depth, in_string, escaped = 0, False, False
+    for i, c in enumerate(text):
+        if in_string:
+            in_string = escaped or c != '"'
+            escaped = not escaped and c == "\\"
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH + 1:  # the root is at depth 1
+                return i
+        elif c in "]}":
+            depth -= 1
+    return 0
+
+
 OLD_DRAFTS = ("json-schema.org/draft-03/schema",)
 
 
@@ -141,11 +194,36 @@ def _read(path: Path, diags: Diagnostics) -> SchemaFile | None:
     except RecursionError:
         diags.report(Location(display, 1, 1), "E002", "invalid JSON: nested too deeply")
         return None
+    except ValueError:  # not a JSONDecodeError: an integer longer than Python converts (CVE-2020-10735)
+        limit = sys.get_int_max_str_digits()
+        long = re.search(rf"[0-9]{{{limit + 1},}}", text)
+        start = long.start() if long else 0
+        line, col = text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+        diags.report(Location(display, line, col), "E002", f"invalid JSON: a number of more than {limit} digits")
+        return None
     locator = Locator(text)
+    if (bad := _unreadable(doc)) is not None:
+        # Python reads NaN, Infinity, 1e400 and "\ud800": no record, bound or generated file can hold them.
+        pointer, what, problem = bad
+        if what in ("array", "object"):
+            start = _too_deep(text)
+            line, col = text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+            diags.report(Location(display, line, col), "E002", f"invalid JSON: {what} {problem}")
+            return None
+        line, col = locator.position(pointer) if what == "key" else locator.value_position(pointer)
+        spelled = re.match(r'"(?:[^"\\]|\\.)*"|[-+\w.]+', text.splitlines()[line - 1][col - 1 :])
+        token = spelled.group() if spelled else "value"
+        diags.report(Location(display, line, col), "E002", f"invalid JSON: {what} {token[:40]} {problem}")
+        return None
     draft = _draft(doc, display, locator, diags)
     if draft is None:
         return None
     f = SchemaFile(path, display, path.resolve().as_uri(), text, doc, draft, locator)
+    try:
+        f.own_id  # noqa: B018 -- urljoin raises on a malformed URI ("http://[::1"): resolving would crash later
+    except ValueError as exc:
+        diags.report(f.loc("/$id"), "E010", f"$id {doc['$id']!r} is not a URI reference: {exc}")
+        return None
     _index(f)
     return f
 

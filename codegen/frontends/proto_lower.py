@@ -7,6 +7,7 @@ in the order they are reached, so cost is linear in what the contract uses.
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 from collections import deque
 from collections.abc import Iterable
@@ -17,7 +18,7 @@ import msgspec
 from google.protobuf import descriptor_pb2
 
 from codegen import ir
-from codegen.constraints import value_violation
+from codegen.constraints import MAX_VALUE_DEPTH, value_violation
 from codegen.diagnostics import Diagnostics, Location
 from codegen.frontends.proto_features import Features, resolve
 from codegen.frontends.proto_options import FIELD_EXT_NUMBER, OptionSchema, extension, to_python
@@ -129,7 +130,9 @@ class ProtoFile(msgspec.Struct):
         where = self._where(path)
         if where is None:
             return ""
-        text = where.leading_comments or where.trailing_comments
+        text: str | bytes = where.leading_comments or where.trailing_comments
+        if isinstance(text, bytes):  # protobuf hands over a comment that is not UTF-8 as bytes; it only describes
+            text = text.decode("utf-8", "replace")
         return textwrap.dedent(text).strip() if text else ""
 
     @property
@@ -338,7 +341,7 @@ class ContractLowering:
             deprecated=fp.options.deprecated,
             pii=bool(rules.get("pii", False)),
             classification=check_classification(classification, rules_at, self.diags),
-            examples=tuple(_example(raw, elem, repeated) for raw in rules.get("examples", [])),
+            examples=self._examples(rules, elem, repeated, fp.name, rules_at),
             oneof=msg.oneof_decl[fp.oneof_index].name if real_oneof else None,
             proto=ir.ProtoField(
                 number=fp.number,
@@ -467,11 +470,28 @@ class ContractLowering:
                 self._bad_rule(where, name, "pattern applies to string fields only")
             elif key in NUMBER_KEYS and kind not in NUMERIC_KINDS:
                 self._bad_rule(where, name, f"{key} applies to numeric and decimal fields only")
+            elif key in NUMBER_KEYS and not math.isfinite(value):
+                # The text format takes nan and inf for a double; no bound or step can be one.
+                self._bad_rule(where, name, f"{key} must be a finite number, got {value}")
+            elif key == "multiple_of" and value <= 0:  # as JSON Schema's multipleOf: every value is a multiple of 0
+                self._bad_rule(where, name, f"multiple_of must be greater than 0, got {value}")
             elif key in NUMBER_KEYS and kind in INT_KINDS and float(value).is_integer():
                 kept[key] = int(value)  # integer bounds for integer fields
             else:
                 kept[key] = value
         return ir.Constraints(**kept)
+
+    def _examples(
+        self, rules: dict[str, Any], elem: ir.Type, repeated: bool, name: str, where: Location
+    ) -> tuple[ir.JsonValue, ...]:
+        out = []
+        for raw in rules.get("examples", []):
+            value = _example(raw, elem, repeated)
+            if _too_deep(value):  # written as Python literals and JSON, recursively: keep clear of the limit
+                self._bad_rule(where, name, f"an example is nested deeper than {MAX_VALUE_DEPTH} levels")
+            else:
+                out.append(value)
+        return tuple(out)
 
     def _check_item_rules(self, rules: dict[str, Any], is_list: bool, name: str, where: Location) -> None:
         if is_list:
@@ -518,6 +538,17 @@ def _packed(fp: FDP, features: Features) -> bool:
     if fp.options.HasField("packed"):
         return fp.options.packed
     return features.repeated_field_encoding == "PACKED"
+
+
+def _too_deep(value: ir.JsonValue) -> bool:
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth >= MAX_VALUE_DEPTH:
+                return True
+            stack.extend((v, depth + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return False
 
 
 def _example(raw: str, elem: ir.Type, repeated: bool) -> ir.JsonValue:

@@ -8,6 +8,7 @@ that another input imports is a library; any other file is a plain contract with
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -41,6 +42,7 @@ from codegen.frontends.proto_options import (
     extension,
     parse_descriptor_set,
 )
+from codegen.frontends.proto_strings import bad_option_strings
 
 WKT_ROOT = Path(grpc_tools.__file__).resolve().parent / "_proto"
 FILE_OPTIONS, FILE_SYNTAX = 8, 12
@@ -61,7 +63,7 @@ def load_protobuf(
     file without contract metadata is compiled as a schema instead: see ``_schema``."""
     roots = [p.resolve() for p in proto_paths] or [_common_parent(files)]
     inputs = _virtual_names(files, roots, diags)
-    if not inputs:
+    if not inputs or not _strings_ok(inputs, diags):
         return []
     data, inputs = _compile(inputs, roots, diags)
     if data is None:
@@ -131,6 +133,19 @@ def _virtual_names(files: Sequence[Path], roots: Sequence[Path], diags: Diagnost
         elif name != OPTIONS_FILE:
             inputs.append(_Input(name, f))
     return inputs
+
+
+def _strings_ok(inputs: Sequence[_Input], diags: Diagnostics) -> bool:
+    """False, with an E020 per literal, when an option holds a string protoc would abort the process on.
+    protoc then never runs: it would also read a bad file that another input imports."""
+    ok = True
+    for i in inputs:
+        with contextlib.suppress(OSError):  # an unreadable file: protoc reports it as it reports any
+            for line, col, literal in bad_option_strings(i.path):
+                ok = False
+                message = f"string {literal} in an option is not UTF-8 once unescaped (protoc cannot read it)"
+                diags.report(Location(display_path(i.path), line, col), "E020", message)
+    return ok
 
 
 def _compile(inputs: Sequence[_Input], roots: Sequence[Path], diags: Diagnostics) -> tuple[bytes | None, list[_Input]]:

@@ -15,6 +15,7 @@ prints each disagreement with both files. The test suite runs a few seeded batch
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import os
@@ -24,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1087,22 +1087,12 @@ def buf_findings(buf: str, root: Path, category: str) -> Judged:
     return found
 
 
-@contextmanager
-def _cwd(path: Path) -> Iterator[None]:
-    old = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(old)
-
-
 def our_findings(root: Path) -> dict[str, Judged]:
     from codegen.compat import Category, check
     from codegen.compat.sources import compile_current
     from codegen.config import Config
 
-    with _cwd(root):
+    with contextlib.chdir(root):
         sides = []
         for side in ("previous", "current"):
             loaded = compile_current(Config(inputs=(Path(side),), output=Path("unused"), proto_paths=(), emit=()))
