@@ -63,17 +63,16 @@ def upper_snake(name: str) -> str:
     return "_".join(w.upper() for word in ascii_words(name) for w in _WORDS.findall(word))
 
 
-def constant_name(name: str, fallback: str) -> str:
+def constant_name(name: str, fallback: str, prefix: str = "") -> str:
     """A module constant in capitals: ``fallback`` when the name has no ASCII letters or digits, and
-    before one that starts with a digit (a port named '1.0' or '5 minutes')."""
+    ``prefix`` (default: ``fallback``) before one that starts with a digit (a port named '1.0' or '5 minutes')."""
     ident = upper_snake(name) or fallback
-    return f"{fallback}_{ident}" if ident[0].isdigit() else ident
+    return f"{prefix or fallback}_{ident}" if ident[0].isdigit() else ident
 
 
 def enum_member_name(name: str, fallback: str) -> str:
     """A member name in capitals; ``fallback`` when the name has no ASCII letters or digits."""
-    ident = upper_snake(name) or fallback
-    return f"V_{ident}" if ident[0].isdigit() else ident
+    return constant_name(name, fallback, prefix="V")
 
 
 class Namer:

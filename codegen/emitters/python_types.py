@@ -46,7 +46,7 @@ MAP_KEY_KINDS = frozenset(INT_BOUNDS) | {ir.Scalar.STRING, ir.Scalar.UUID}
 PLAIN_WITH_LITERALS = frozenset({"str", "int32", "int64", "uint32", "uint64"})
 
 
-_FLOAT_MAX = int(sys.float_info.max)
+FLOAT_MAX_INT = int(sys.float_info.max)  # an int above it (JSON spells 10**400) has no float
 _MAX_SIZE = 2**63 - 1  # msgspec.Meta refuses a length that does not fit a Py_ssize_t: at import, not here
 
 
@@ -173,7 +173,7 @@ class TypeRenderer:
         elif t.kind in FLOATS:
             bounds = (("ge", c.minimum), ("le", c.maximum), ("gt", c.exclusive_minimum), ("lt", c.exclusive_maximum))
             for v in (*(v for _, v in bounds), c.multiple_of):
-                if isinstance(v, int) and abs(v) > _FLOAT_MAX:  # JSON spells 10**400; msgspec takes float bounds
+                if isinstance(v, int) and abs(v) > FLOAT_MAX_INT:  # JSON spells 10**400; msgspec takes float bounds
                     raise Unrepresentable("E043", f"a bound of {len(str(abs(v)))} digits is beyond the float64 range")
             m.kwargs += [(k, num(v)) for k, v in bounds if v is not None]
             if float_multiple_of(t):  # a fraction: checked by a rule (runtime_checks), still said here

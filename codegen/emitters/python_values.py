@@ -10,7 +10,6 @@ import base64
 import binascii
 import datetime
 import decimal
-import sys
 import uuid
 from collections.abc import Callable
 
@@ -18,11 +17,9 @@ import msgspec
 
 from codegen import ir
 from codegen.constraints import FLOATS, INT_BOUNDS, value_violation
-from codegen.emitters.python_types import Unrepresentable, flatten_union, num
+from codegen.emitters.python_types import FLOAT_MAX_INT, Unrepresentable, flatten_union, num
 
 __all__ = ["ValueRenderer", "json_literal", "value_violation"]
-
-_FLOAT_MAX = int(sys.float_info.max)
 
 
 def json_literal(value: ir.JsonValue) -> str:
@@ -69,7 +66,7 @@ def _scalar(t: ir.ScalarType, v: ir.JsonValue) -> str:
             return repr(int(v))
         raise _bad(v, kind.value)
     if kind in FLOATS:
-        if isinstance(v, float) or (isinstance(v, int) and abs(v) <= _FLOAT_MAX):
+        if isinstance(v, float) or (isinstance(v, int) and abs(v) <= FLOAT_MAX_INT):
             return num(float(v))
         raise _bad(v, kind.value)  # also an integer beyond the float range (JSON allows 1 followed by 400 zeros)
     if kind is ir.Scalar.STRING:

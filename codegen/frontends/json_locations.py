@@ -86,13 +86,14 @@ class Locator:
         return self.line_col(self._index().get(pointer, 0))
 
     def line_col(self, offset: int) -> tuple[int, int]:
-        self._index()
+        """Needs only the line starts, not the pointer index: it also places text that does not parse."""
+        if not self._lines:
+            self._lines = _line_starts(self._text)
         line = bisect.bisect_right(self._lines, offset)  # _lines[0] == 0, so line >= 1
         return line, offset - self._lines[line - 1] + 1
 
     def _index(self) -> dict[str, int]:
         if self._values is None:
-            self._lines = _line_starts(self._text)
             self._values = self._build()
         return self._values
 

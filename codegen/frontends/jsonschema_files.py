@@ -197,8 +197,7 @@ def _read(path: Path, diags: Diagnostics) -> SchemaFile | None:
     except ValueError:  # not a JSONDecodeError: an integer longer than Python converts (CVE-2020-10735)
         limit = sys.get_int_max_str_digits()
         long = re.search(rf"[0-9]{{{limit + 1},}}", text)
-        start = long.start() if long else 0
-        line, col = text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+        line, col = Locator(text).line_col(long.start() if long else 0)
         diags.report(Location(display, line, col), "E002", f"invalid JSON: a number of more than {limit} digits")
         return None
     locator = Locator(text)
@@ -206,8 +205,7 @@ def _read(path: Path, diags: Diagnostics) -> SchemaFile | None:
         # Python reads NaN, Infinity, 1e400 and "\ud800": no record, bound or generated file can hold them.
         pointer, what, problem = bad
         if what in ("array", "object"):
-            start = _too_deep(text)
-            line, col = text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+            line, col = locator.line_col(_too_deep(text))
             diags.report(Location(display, line, col), "E002", f"invalid JSON: {what} {problem}")
             return None
         line, col = locator.position(pointer) if what == "key" else locator.value_position(pointer)
